@@ -1,0 +1,83 @@
+"""outreach_client: a production client for the Outreach REST API v2 (OAuth, JSON:API, dialer)."""
+
+from ._retry import RetryPolicy
+from .auth import OutreachAuth, StaticTokenAuth
+from .client import AsyncOutreachClient, OutreachClient
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ErrorDetail,
+    NotFoundError,
+    OAuthError,
+    OutreachError,
+    PermissionDeniedError,
+    RateLimitError,
+    ReconnectRequired,
+    ServerError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+)
+from .jsonapi import Document, Resource
+from .models import (
+    Account,
+    Call,
+    CallDisposition,
+    CallPurpose,
+    Model,
+    PhoneNumber,
+    Prospect,
+    Sequence,
+    SequenceState,
+    SequenceStep,
+    Task,
+    User,
+)
+from .oauth import DIALER_SCOPES, AuthorizationDenied, OAuthApp
+from .tokens import FileTokenStore, MemoryTokenStore, TokenSet, TokenStore
+
+__all__ = [
+    "DIALER_SCOPES",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "Account",
+    "AsyncOutreachClient",
+    "AuthenticationError",
+    "AuthorizationDenied",
+    "BadRequestError",
+    "Call",
+    "CallDisposition",
+    "CallPurpose",
+    "Document",
+    "ErrorDetail",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "Model",
+    "NotFoundError",
+    "OAuthApp",
+    "OAuthError",
+    "OutreachAuth",
+    "OutreachClient",
+    "OutreachError",
+    "PermissionDeniedError",
+    "PhoneNumber",
+    "Prospect",
+    "RateLimitError",
+    "ReconnectRequired",
+    "Resource",
+    "RetryPolicy",
+    "Sequence",
+    "SequenceState",
+    "SequenceStep",
+    "ServerError",
+    "StaticTokenAuth",
+    "Task",
+    "TokenSet",
+    "TokenStore",
+    "UnsupportedMediaTypeError",
+    "User",
+    "ValidationError",
+]
