@@ -165,12 +165,8 @@ def error_for(response: httpx.Response) -> APIError:
     return cls(response, parse_errors(response))
 
 
-def _parse_when(value: str) -> float | None:
-    """Seconds (small number) or an absolute epoch time from a number, ISO-8601 or HTTP date."""
-    try:
-        return float(value)
-    except ValueError:
-        pass
+def _absolute_time(value: str) -> float | None:
+    """Epoch seconds of an ISO-8601 or HTTP date, or None."""
     for parse in (datetime.fromisoformat, parsedate_to_datetime):
         try:
             return parse(value).timestamp()
@@ -184,9 +180,12 @@ def retry_after_seconds(response: httpx.Response, now: float | None = None) -> f
     now = time.time() if now is None else now
     value = response.headers.get("Retry-After")
     if value:
-        when = _parse_when(value)
-        if when is not None:
-            return max(0.0, when if when < 1e9 else when - now)
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = _absolute_time(value)
+            if when is not None:
+                return max(0.0, when - now)
     reset = response.headers.get("X-RateLimit-Reset")
     if reset:
         try:
