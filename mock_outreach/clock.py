@@ -1,0 +1,67 @@
+"""The app's one clock: real time by default, frozen, set or advanced by the control API."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+
+class Clock:
+    """Wall time plus an offset, or a frozen instant; every lifetime and timestamp reads it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset = 0.0
+        self._frozen_at: float | None = None
+
+    def now(self) -> float:
+        """Seconds since the epoch, as the mock sees them."""
+        with self._lock:
+            return self._frozen_at if self._frozen_at is not None else time.time() + self._offset
+
+    def now_dt(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), UTC)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def freeze(self) -> None:
+        now = self.now()
+        with self._lock:
+            self._frozen_at = now
+
+    def unfreeze(self) -> None:
+        now = self.now()
+        with self._lock:
+            self._frozen_at = None
+            self._offset = now - time.time()
+
+    def set(self, epoch: float) -> None:
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at = epoch
+            else:
+                self._offset = epoch - time.time()
+
+    def advance(self, seconds: float) -> None:
+        self.set(self.now() + seconds)
+
+    def state(self) -> dict[str, object]:
+        return {"now": iso(self.now()), "epoch": self.now(), "frozen": self.frozen}
+
+
+def iso(epoch: float) -> str:
+    """ISO-8601 UTC with milliseconds and `Z`, Outreach's timestamp format."""
+    dt = datetime.fromtimestamp(epoch, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> float:
+    """Parse an ISO-8601 date or date-time (naive means UTC) into epoch seconds."""
+    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()

@@ -1,0 +1,127 @@
+"""Access and refresh tokens: minting, bearer authentication, expiry and revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from .errors import Unauthorized
+from .settings import Settings
+from .store import Store
+
+TOKENS_TABLE = """
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,               -- access | refresh
+    digest TEXT UNIQUE NOT NULL,      -- sha256 of the token; the token itself is never stored
+    prefix TEXT NOT NULL,             -- first characters, for listings
+    user_id INTEGER NOT NULL,
+    org_id INTEGER NOT NULL,
+    app_id INTEGER,
+    scopes TEXT NOT NULL,             -- JSON list
+    issued_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    revoked_at REAL,
+    pair_id INTEGER                   -- the refresh token minted with this access token
+)"""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an authenticated bearer token allows: whose data, which app, which scopes."""
+
+    token_id: int
+    user_id: int
+    org_id: int
+    app_id: int | None
+    scopes: frozenset[str]
+    expires_at: float
+
+
+class Tokens:
+    """Mints and checks tokens against the store and the clock."""
+
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+        store.execute(TOKENS_TABLE)
+        store.execute("CREATE INDEX IF NOT EXISTS tokens__user ON tokens (user_id, app_id, kind)")
+        self.signing_key = self._signing_key()
+
+    def _signing_key(self) -> str:
+        key = self.store.kv_get("jwt_signing_key")
+        if key is None:
+            key = secrets.token_hex(32)
+            self.store.kv_set("jwt_signing_key", key)
+        return key
+
+    def mint(self, user_id: int, org_id: int, app_id: int | None,
+             scopes: list[str], client_id: str | None = None) -> dict[str, Any]:
+        """A new access + refresh pair; the body is the one `/oauth/token` answers."""
+        now = self.store.clock.now()
+        access = jwt.encode({"sub": str(user_id), "org": org_id, "aud": client_id or "mock",
+                             "iat": int(now), "exp": int(now) + self.settings.access_token_ttl_s,
+                             "jti": secrets.token_hex(16), "scope": " ".join(scopes)},
+                            self.signing_key, algorithm="HS256")
+        refresh = secrets.token_urlsafe(32)
+        with self.store.transaction():
+            refresh_id = self._insert("refresh", refresh, user_id, org_id, app_id, scopes, now,
+                                      now + self.settings.refresh_token_ttl_s, None)
+            self._insert("access", access, user_id, org_id, app_id, scopes, now,
+                         now + self.settings.access_token_ttl_s, refresh_id)
+        return {"access_token": access, "token_type": "bearer",
+                "expires_in": self.settings.access_token_ttl_s, "refresh_token": refresh,
+                "scope": " ".join(scopes), "created_at": int(now)}
+
+    def _insert(self, kind: str, token: str, user_id: int, org_id: int, app_id: int | None,
+                scopes: list[str], issued: float, expires: float, pair_id: int | None) -> int:
+        cur = self.store.execute(
+            "INSERT INTO tokens (kind, digest, prefix, user_id, org_id, app_id, scopes, "
+            "issued_at, expires_at, pair_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, digest(token), token[:8], user_id, org_id, app_id, json.dumps(scopes),
+             issued, expires, pair_id))
+        return int(cur.lastrowid or 0)
+
+    def authenticate(self, header: str | None) -> Grant:
+        """The grant behind an `Authorization: Bearer` header, or 401."""
+        if not header or not header.startswith("Bearer "):
+            raise Unauthorized("No bearer token was provided.")
+        token = header[len("Bearer "):].strip()
+        try:
+            jwt.decode(token, self.signing_key, algorithms=["HS256"],
+                       options={"verify_exp": False, "verify_aud": False})
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The JWT token could not be decoded.") from exc
+        rows = self.store.query(
+            "SELECT id, user_id, org_id, app_id, scopes, expires_at, revoked_at FROM tokens "
+            "WHERE digest = ? AND kind = 'access'", (digest(token),))
+        if not rows:
+            raise Unauthorized("The JWT token is not recognised.")
+        token_id, user_id, org_id, app_id, scopes, expires_at, revoked_at = rows[0]
+        if revoked_at is not None:
+            raise Unauthorized("The JWT token has been revoked.")
+        if expires_at <= self.store.clock.now():
+            raise Unauthorized("The JWT token has expired.")
+        return Grant(token_id, user_id, org_id, app_id, frozenset(json.loads(scopes)),
+                     expires_at)
+
+    def listing(self) -> list[dict[str, Any]]:
+        rows = self.store.query(
+            "SELECT t.id, t.kind, t.prefix, t.user_id, t.org_id, a.client_id, t.scopes, "
+            "t.issued_at, t.expires_at, t.revoked_at FROM tokens t "
+            "LEFT JOIN apps a ON a.id = t.app_id ORDER BY t.id")
+        now = self.store.clock.now()
+        return [{"id": r[0], "kind": r[1], "prefix": r[2] + "…", "user_id": r[3],
+                 "org_id": r[4], "client_id": r[5], "scopes": json.loads(r[6]),
+                 "issued_at": r[7], "expires_at": r[8],
+                 "state": "revoked" if r[9] else "expired" if r[8] <= now else "active"}
+                for r in rows]
