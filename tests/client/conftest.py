@@ -1,0 +1,132 @@
+"""Fixtures running the client against the real mock, in-process (WSGI) and over loopback HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from outreach_client import (
+    MemoryTokenStore,
+    OAuthApp,
+    OutreachAuth,
+    OutreachClient,
+    TokenSet,
+    TokenStore,
+)
+
+AVA = "ava.reed@acme.example"
+CLIENT_ID, CLIENT_SECRET = "demo-dialer", "demo-dialer-secret"
+REDIRECT_URI = "http://localhost:8080/callback"
+
+
+def _create_app(settings: dict[str, Any] | None = None) -> Any:
+    app_module = pytest.importorskip("mock_outreach.app", reason="needs mock_outreach.app")
+    return app_module.create_app(settings)
+
+
+def mock_has(app: Any, method: str, path: str) -> bool:
+    """Whether the mock serves a route yet (features land while the client is built)."""
+    adapter = app.url_map.bind("localhost")
+    try:
+        adapter.match(path, method=method)
+    except Exception as exc:  # NotFound / MethodNotAllowed; RequestRedirect means it exists
+        return type(exc).__name__ == "RequestRedirect"
+    return True
+
+
+def require(app: Any, method: str, path: str, feature: str) -> None:
+    """Skip the calling test until the mock serves `feature`."""
+    if not mock_has(app, method, path):
+        pytest.skip(f"needs {feature} in mock")
+
+
+@dataclass
+class MockEnv:
+    """One running mock: how to reach it, and its control API."""
+
+    app: Any
+    base_url: str
+    transport: httpx.BaseTransport | None
+    kind: str
+    stores: list[TokenStore] = field(default_factory=list)
+
+    @property
+    def control(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, transport=self.transport, timeout=30)
+
+    def ctl(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the control API and return its JSON."""
+        with self.control as http:
+            response = http.request(method, f"/__mock__{path}", **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+    def user_id(self, email: str) -> int:
+        users = self.ctl("GET", "/users")["users"]
+        return next(user["id"] for user in users if user["email"] == email)
+
+    def mint(self, email: str, **extra: Any) -> TokenSet:
+        body = self.ctl("POST", "/tokens", json={"email": email, **extra})
+        return TokenSet.from_response(body, time.time())
+
+    def oauth_app(self) -> OAuthApp:
+        return OAuthApp(
+            CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=self.base_url,
+            transport=self.transport,
+        )
+
+    def client(
+        self, email: str = AVA, *, store: TokenStore | None = None, connect: bool = True,
+        **kwargs: Any,
+    ) -> OutreachClient:
+        """A client authenticated as a rep (a fresh token minted unless connect=False)."""
+        store = store if store is not None else MemoryTokenStore()
+        if connect:
+            store.set(email, self.mint(email))
+        auth = OutreachAuth(self.oauth_app(), store, email)
+        kwargs.setdefault("sleep", lambda seconds: None)
+        return OutreachClient(auth, base_url=self.base_url, transport=self.transport, **kwargs)
+
+
+@contextlib.contextmanager
+def serve_over_http(app: Any) -> Iterator[str]:
+    """Serve a WSGI app on a loopback port in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def mock_app() -> Any:
+    """A fresh mock with the demo dataset."""
+    return _create_app({"dataset": "demo"})
+
+
+@pytest.fixture(params=["wsgi", "http"])
+def env(request: pytest.FixtureRequest, mock_app: Any) -> Iterator[MockEnv]:
+    """The mock reached in-process through WSGITransport, then over real loopback HTTP."""
+    if request.param == "wsgi":
+        yield MockEnv(mock_app, "http://mock.test", httpx.WSGITransport(app=mock_app), "wsgi")
+        return
+    with serve_over_http(mock_app) as url:
+        yield MockEnv(mock_app, url, None, "http")
+
+
+@pytest.fixture
+def wsgi_env(mock_app: Any) -> MockEnv:
+    """The mock in-process only (for the slower, fault-heavy tests)."""
+    return MockEnv(mock_app, "http://mock.test", httpx.WSGITransport(app=mock_app), "wsgi")
