@@ -23,7 +23,8 @@ from .store import Store
 from .tokens import Tokens
 
 log = logging.getLogger("mock_outreach")
-CONFIG_KEYS = {"dataset", "db", "seed", "base_url", "control_token", "synchronous"}
+CONFIG_KEYS = {"dataset", "db", "seed", "base_url", "control_token", "synchronous",
+               "webhook_worker"}
 
 
 @dataclass
