@@ -77,21 +77,37 @@ class MockEnv:
 
     def oauth_app(self) -> OAuthApp:
         return OAuthApp(
-            CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=self.base_url,
+            CLIENT_ID,
+            CLIENT_SECRET,
+            REDIRECT_URI,
+            base_url=self.base_url,
             transport=self.transport,
         )
 
     def client(
-        self, email: str = AVA, *, store: TokenStore | None = None, connect: bool = True,
+        self,
+        email: str = AVA,
+        *,
+        store: TokenStore | None = None,
+        connect: bool = True,
+        transport: httpx.BaseTransport | None = None,
         **kwargs: Any,
     ) -> OutreachClient:
-        """A client authenticated as a rep (a fresh token minted unless connect=False)."""
+        """A client authenticated as a rep (a fresh token minted unless connect=False).
+
+        `transport` wraps or replaces the way to the mock for this client only.
+        """
         store = store if store is not None else MemoryTokenStore()
         if connect:
             store.set(email, self.mint(email))
-        auth = OutreachAuth(self.oauth_app(), store, email)
+        transport = transport or self.transport
+        app = OAuthApp(
+            CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=self.base_url, transport=transport
+        )
         kwargs.setdefault("sleep", lambda seconds: None)
-        return OutreachClient(auth, base_url=self.base_url, transport=self.transport, **kwargs)
+        return OutreachClient(
+            OutreachAuth(app, store, email), base_url=self.base_url, transport=transport, **kwargs
+        )
 
 
 @contextlib.contextmanager
@@ -100,7 +116,7 @@ def serve_over_http(app: Any) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
