@@ -40,10 +40,27 @@ def mock_has(app: Any, method: str, path: str) -> bool:
     return True
 
 
-def require(app: Any, method: str, path: str, feature: str) -> None:
-    """Skip the calling test until the mock serves `feature`."""
-    if not mock_has(app, method, path):
-        pytest.skip(f"needs {feature} in mock")
+# Mock features the client tests rely on, by the route that proves each is there.
+FEATURES = {
+    "oauth token endpoint": ("POST", "/oauth/token"),
+    "oauth sign-in page": ("GET", "/oauth/authorize"),
+    "token expire control": ("POST", "/__mock__/tokens/expire"),
+    "token revoke control": ("POST", "/__mock__/tokens/revoke"),
+    "fault rules": ("POST", "/__mock__/faults"),
+    "journal": ("GET", "/__mock__/journal"),
+}
+
+
+@pytest.fixture
+def needs(mock_app: Any) -> Any:
+    """`needs("fault rules")` skips the test until the mock serves that feature."""
+
+    def check(*features: str) -> None:
+        for feature in features:
+            if not mock_has(mock_app, *FEATURES[feature]):
+                pytest.skip(f"needs {feature} in mock")
+
+    return check
 
 
 @dataclass
