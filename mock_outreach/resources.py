@@ -29,6 +29,7 @@ class Change:
     record: Record
     changed: dict[str, Any] = field(default_factory=dict)
     before: dict[str, Any] = field(default_factory=dict)
+    previous: Record | None = None  # the record before an update, for changed linkage
 
 
 Listener = Callable[[Change], None]
@@ -75,7 +76,8 @@ class Resources:
             changed = {k: v for k, v in self._changed(updated, write).items()
                        if record.attributes.get(k) != v or k == "updatedAt"}
             before = {k: record.attributes.get(k) for k in changed}
-            self.emit(Change(rtype.name, "updated", updated, changed=changed, before=before))
+            self.emit(Change(rtype.name, "updated", updated, changed=changed, before=before,
+                             previous=record))
             return updated
 
     def delete(self, rtype: ResourceType, actor: Actor, record: Record) -> None:
@@ -134,7 +136,9 @@ class Resources:
         changed = {k: updated.attributes.get(k) for k in [*attributes, "updatedAt"]
                    if k in updated.attributes}
         before = {k: record.attributes.get(k) for k in changed}
-        self.emit(Change(rtype.name, "updated", updated, changed=changed, before=before))
+        self.emit(Change(rtype.name, "updated", updated, changed=changed, before=before,
+                         previous=record))
         if action:
-            self.emit(Change(rtype.name, action, updated, changed=changed, before=before))
+            self.emit(Change(rtype.name, action, updated, changed=changed, before=before,
+                             previous=record))
         return updated
