@@ -90,10 +90,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import api
     from .control import control
     from .openapi import schema
+    from .webhook_control import install as install_webhooks
 
     app.register_blueprint(api)
     app.register_blueprint(control)
     app.register_blueprint(schema)
+    install_webhooks(app, state, worker=bool(config.get("webhook_worker", True)))
     register_error_handlers(app)
     return app
 
