@@ -125,3 +125,58 @@ class Tokens:
                  "issued_at": r[7], "expires_at": r[8],
                  "state": "revoked" if r[9] else "expired" if r[8] <= now else "active"}
                 for r in rows]
+
+    def refresh_grant(self, token: str) -> dict[str, Any] | None:
+        """The live refresh token behind `token`: not revoked, not expired, not superseded."""
+        rows = self.store.query(
+            "SELECT id, user_id, org_id, app_id, scopes, expires_at, revoked_at FROM tokens "
+            "WHERE digest = ? AND kind = 'refresh'", (digest(token),))
+        if not rows:
+            return None
+        token_id, user_id, org_id, app_id, scopes, expires_at, revoked_at = rows[0]
+        if revoked_at is not None or expires_at <= self.store.clock.now():
+            return None
+        # Outreach keeps older refresh tokens alive until `refresh_tokens_kept` newer exist.
+        newer = self.store.query(
+            "SELECT count(*) FROM tokens WHERE kind = 'refresh' AND user_id = ? "
+            "AND app_id IS ? AND id > ?", (user_id, app_id, token_id))[0][0]
+        if newer >= self.settings.refresh_tokens_kept:
+            return None
+        return {"id": token_id, "user_id": user_id, "org_id": org_id, "app_id": app_id,
+                "scopes": json.loads(scopes)}
+
+    def expire(self, access_token: str | None = None, user_id: int | None = None) -> int:
+        """Make access tokens expire now (by token or for every token of a user)."""
+        where, params = self._selector(access_token, None, user_id)
+        now = self.store.clock.now()
+        cur = self.store.execute(
+            f"UPDATE tokens SET expires_at = ? WHERE kind = 'access' AND expires_at > ? "
+            f"AND ({where})", (now, now, *params))
+        return cur.rowcount
+
+    def revoke(self, access_token: str | None = None, refresh_token: str | None = None,
+               user_id: int | None = None) -> int:
+        """Revoke tokens and their pairs (an access token's refresh token and vice versa)."""
+        where, params = self._selector(access_token, refresh_token, user_id)
+        with self.store.transaction() as conn:
+            ids = [r[0] for r in conn.execute(
+                f"SELECT id FROM tokens WHERE {where}", params)]
+            ids += [r[0] for r in conn.execute(
+                f"SELECT pair_id FROM tokens WHERE pair_id IS NOT NULL AND ({where})", params)]
+            if not ids:
+                return 0
+            marks = ", ".join("?" for _ in ids)
+            cur = conn.execute(
+                f"UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL "
+                f"AND (id IN ({marks}) OR pair_id IN ({marks}))",
+                (self.store.clock.now(), *ids, *ids))
+            return cur.rowcount
+
+    @staticmethod
+    def _selector(access_token: str | None, refresh_token: str | None,
+                  user_id: int | None) -> tuple[str, tuple[Any, ...]]:
+        if access_token is not None:
+            return "digest = ? AND kind = 'access'", (digest(access_token),)
+        if refresh_token is not None:
+            return "digest = ? AND kind = 'refresh'", (digest(refresh_token),)
+        return "user_id = ?", (user_id,)
