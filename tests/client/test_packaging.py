@@ -1,6 +1,7 @@
 """`pip install ./client` works in a clean virtualenv and importing it loads no mock code."""
 
 import json
+import shutil
 import subprocess
 import sys
 import venv
@@ -32,6 +33,8 @@ def test_import_in_the_project_venv_loads_no_mock_code():
 def test_pip_install_into_a_clean_venv(tmp_path):
     target = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(target)
+    source = tmp_path / "client"  # build from a copy so that no build/ lands in the repo
+    shutil.copytree(CLIENT_DIR, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     python = str(target / "bin" / "python")
     subprocess.run(
         [
