@@ -53,26 +53,32 @@ def main() -> None:
         token = httpx.post(f"{base}/__mock__/tokens", json={"email": EMAIL}).json()
         store = MemoryTokenStore()
         store.set(EMAIL, TokenSet.from_response(token, time.time()))
-        app = OAuthApp("demo-dialer", "demo-dialer-secret", "http://localhost:8080/callback",
-                       base_url=base)
+        app = OAuthApp(
+            "demo-dialer", "demo-dialer-secret", "http://localhost:8080/callback", base_url=base
+        )
         client = OutreachClient(OutreachAuth(app, store, EMAIL), base_url=base)
-        raw = httpx.Client(headers={"Authorization": f"Bearer {token['access_token']}",
-                                    "Accept": "application/vnd.api+json"})
+        raw = httpx.Client(
+            headers={
+                "Authorization": f"Bearer {token['access_token']}",
+                "Accept": "application/vnd.api+json",
+            }
+        )
         prospect_id = next(iter(client.prospects.list(page_size=1))).id
         url = f"{base}/api/v2/prospects/{prospect_id}"
         variants = {
-            "get by id": (lambda: raw.get(url).json(),
-                          lambda: client.prospects.get(prospect_id)),
-            "list page of 50": (lambda: raw.get(f"{base}/api/v2/prospects",
-                                                params={"page[size]": 50}).json(),
-                                lambda: client.request("GET", "/prospects",
-                                                       params={"page[size]": 50})),
+            "get by id": (lambda: raw.get(url).json(), lambda: client.prospects.get(prospect_id)),
+            "list page of 50": (
+                lambda: raw.get(f"{base}/api/v2/prospects", params={"page[size]": 50}).json(),
+                lambda: client.request("GET", "/prospects", params={"page[size]": 50}),
+            ),
         }
         for name, (raw_call, client_call) in variants.items():
             raw_s, client_s = timed_pair(raw_call, client_call, args.n)
-            print(f"{name:16} raw httpx {raw_s * 1e3:7.3f} ms  outreach_client "
-                  f"{client_s * 1e3:7.3f} ms  overhead {(client_s - raw_s) * 1e6:7.1f} us  "
-                  f"ratio {client_s / raw_s:5.2f}")
+            print(
+                f"{name:16} raw httpx {raw_s * 1e3:7.3f} ms  outreach_client "
+                f"{client_s * 1e3:7.3f} ms  overhead {(client_s - raw_s) * 1e6:7.1f} us  "
+                f"ratio {client_s / raw_s:5.2f}"
+            )
     finally:
         stop()
 
