@@ -122,7 +122,7 @@ class Target:
     def me(self, token: str) -> dict[str, Any]:
         """The rep behind a token: `{"id", "email"}` via the API root, then users by email."""
         with self.http(token) as http:
-            meta = http.get("").raise_for_status().json().get("meta", {})
+            meta = http.get(self.api_url).raise_for_status().json().get("meta", {})
             user = dict(meta.get("user") or {})
             if user.get("id") is None and user.get("email"):
                 found = http.get("/users", params={"filter[email]": user["email"]}).json()
