@@ -75,10 +75,15 @@ def json_body() -> Any:
         raise UnsupportedMediaType(f"Expected Content-Type header to be '{MEDIA_TYPE}'.")
     mock().parser.check_top_level(request.args, set())
     try:
-        return json.loads(request.get_data(as_text=True) or "null")
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json.loads(request.get_data(as_text=True) or "null",
+                          parse_constant=reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest("The request body is not valid JSON.", pointer="",
                          error_id="invalidJson") from exc
+
+
+def reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
 
 
 @api.get("")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 from urllib.parse import urlparse
@@ -10,6 +11,7 @@ from urllib.parse import urlparse
 from .clock import iso, parse_iso
 from .registry import Attribute
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # SQLite's INTEGER range
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -50,10 +52,11 @@ def validate(attr: Attribute, value: Any) -> Any:
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidValue(f"{attr.name} must be an integer.")
-        return value
+        return _in_range(attr.name, value)
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidValue(f"{attr.name} must be a number.")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+                value):
+            raise InvalidValue(f"{attr.name} must be a finite number.")
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -63,6 +66,12 @@ def validate(attr: Attribute, value: Any) -> Any:
         return _validate_array(attr, value)
     if not isinstance(value, dict):
         raise InvalidValue(f"{attr.name} must be an object.")
+    return value
+
+
+def _in_range(name: str, value: int) -> int:
+    if not INT_MIN <= value <= INT_MAX:
+        raise InvalidValue(f"{name} is out of range.")
     return value
 
 
@@ -110,14 +119,17 @@ def parse_literal(attr: Attribute, text: str) -> Any:
     kind = attr.items if attr.type == "array" else attr.type
     if kind == "integer":
         try:
-            return int(text)
+            return _in_range("The value", int(text))
         except ValueError as exc:
             raise InvalidValue(f"'{text}' is not an integer.") from exc
     if kind == "number":
         try:
-            return float(text)
+            number = float(text)
         except ValueError as exc:
             raise InvalidValue(f"'{text}' is not a number.") from exc
+        if not math.isfinite(number):
+            raise InvalidValue(f"'{text}' is not a finite number.")
+        return number
     if kind == "boolean":
         if text not in ("true", "false"):
             raise InvalidValue(f"'{text}' is not true or false.")

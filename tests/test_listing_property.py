@@ -1,4 +1,4 @@
-"""Property: lists with random filters, sorts, fields and includes equal a brute-force evaluation."""
+"""Property: lists with random filters, sorts, fields and includes equal a brute-force run."""
 
 from __future__ import annotations
 

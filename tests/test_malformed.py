@@ -32,6 +32,7 @@ def error_of(reply, status: int) -> dict:
     ({"dialedAt": "yesterday"}, "/data/attributes/dialedAt"),
     ({"shouldRecordCall": "yes"}, "/data/attributes/shouldRecordCall"),
     ({"tags": "not-a-list"}, "/data/attributes/tags"),
+    ({"note": 12}, "/data/attributes/note"),
 ])
 def test_invalid_attribute_values_are_422_with_pointer(client, write_headers, attributes,
                                                        pointer):
@@ -183,3 +184,21 @@ def test_unknown_collection_and_malformed_ids_are_404(client, auth):
     assert error_of(client.get("/api/v2/widgets", headers=auth), 404)["id"] == "routeNotFound"
     assert client.get("/api/v2/prospects/abc", headers=auth).status_code == 404
     assert client.get("/api/v2/prospects/-1", headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("attributes", ['{"numberOfEmployees": 1000000000000000000000000}',
+                                        '{"buyerIntentScore": 1e400}'])
+def test_numbers_outside_the_storable_range_are_422(client, write_headers, attributes):
+    document = f'{{"data": {{"type": "account", "attributes": {attributes}}}}}'
+    reply = client.post("/api/v2/accounts", data=document, headers=write_headers)
+    assert error_of(reply, 422)["id"] == "validationError"
+
+
+def test_non_standard_json_constants_are_400(client, write_headers):
+    reply = client.post("/api/v2/calls", data='{"data": NaN}', headers=write_headers)
+    assert error_of(reply, 400)["id"] == "invalidJson"
+
+
+def test_filter_integer_out_of_range_is_400(client, auth):
+    reply = client.get("/api/v2/prospects?filter[id]=99999999999999999999999", headers=auth)
+    assert error_of(reply, 400)["id"] == "badFilter"

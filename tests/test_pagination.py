@@ -22,7 +22,7 @@ def all_ids(client, headers) -> set[int]:
 
 
 def test_walking_next_links_yields_each_record_once_despite_concurrent_writes(client, auth):
-    for i in range(10):
+    for _i in range(10):
         create_prospect(client, auth, "Same")  # ties on the sort key exercise the tie-breaker
     before = all_ids(client, auth)
     url, seen, deleted, created = "/api/v2/prospects?sort=lastName&page[size]=7", [], set(), set()
