@@ -1,0 +1,104 @@
+"""A bounded journal of recent API and OAuth requests, with every secret redacted."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .store import Store
+
+JOURNAL_TABLE = """
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,                 -- mock clock, epoch seconds
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    status INTEGER,                   -- NULL when the connection was dropped
+    user_id INTEGER,
+    duration_ms REAL NOT NULL,
+    request TEXT NOT NULL,            -- JSON: redacted headers and body
+    response TEXT NOT NULL
+)"""
+BODY_LIMIT = 4096  # characters of each body kept
+REDACTED = "[redacted]"
+SECRET_WORD = r"[\w.\[\]-]*(?:token|secret|password|passwd|code)"
+PATTERNS = [
+    # JSON members: "access_token": "…", "client_secret": "…", "password": "…" (even cut short)
+    (re.compile(r'("' + SECRET_WORD + r'"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.I), r'\1"[redacted]"'),
+    # form fields and query parameters: code=…&refresh_token=…
+    (re.compile(r"((?:^|[?&\s;])" + SECRET_WORD + r"=)[^&\s;]*", re.I), r"\1[redacted]"),
+    (re.compile(r"(Bearer\s+)[^\s\"',]+", re.I), r"\1[redacted]"),
+    (re.compile(r"eyJ[\w-]*(?:\.[\w-]*){0,2}"), "[redacted-jwt]"),
+]
+SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization"}
+
+
+def redact(text: str) -> str:
+    """Hide tokens, codes, secrets and passwords in any body, query string or header value."""
+    for pattern, replacement in PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            out[name] = f"{scheme} {REDACTED}".strip()
+        else:
+            out[name] = redact(value)
+    return out
+
+
+def body_text(data: bytes) -> str:
+    text = data[:BODY_LIMIT * 4].decode("utf-8", "replace")
+    return redact(text)[:BODY_LIMIT]
+
+
+class Journal:
+    """The ring of recent requests, in the store so that every worker's requests appear."""
+
+    def __init__(self, store: Store, settings: Any):
+        self.store = store
+        self.settings = settings
+        store.execute(JOURNAL_TABLE)
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Append one (already redacted) entry and forget the oldest beyond the size."""
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO journal (at, method, path, query, status, user_id, duration_ms, "
+                "request, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry["at"], entry["method"], entry["path"], redact(entry["query"]),
+                 entry["status"], entry["user_id"], entry["duration_ms"],
+                 json.dumps(entry["request"]), json.dumps(entry["response"])))
+            keep = max(0, int(self.settings.journal_size))
+            conn.execute("DELETE FROM journal WHERE id <= ?", ((cur.lastrowid or 0) - keep,))
+
+    def entries(self, path: str | None = None, method: str | None = None,
+                status: int | None = None, user_id: int | None = None,
+                limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first; `path` is a glob when it has wildcards, else a prefix."""
+        where, params = ["1"], []
+        if path:
+            wild = any(c in path for c in "*?[")
+            where.append("path GLOB ?" if wild else "substr(path, 1, ?) = ?")
+            params += [path] if wild else [len(path), path]
+        for column, value in (("method", method and method.upper()), ("status", status),
+                              ("user_id", user_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self.store.query(
+            "SELECT id, at, method, path, query, status, user_id, duration_ms, request, "
+            f"response FROM journal WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            (*params, limit))
+        return [{"id": r[0], "at": r[1], "method": r[2], "path": r[3], "query": r[4],
+                 "status": r[5], "user_id": r[6], "duration_ms": r[7],
+                 "request": json.loads(r[8]), "response": json.loads(r[9])} for r in rows]
+
+    def clear(self) -> None:
+        self.store.execute("DELETE FROM journal")
