@@ -134,18 +134,31 @@ def api(target: Target, token: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def outreach(target: Target, token: str) -> Iterator[Any]:
-    """An `outreach_client.OutreachClient` for the rep (refreshing through the target's app)."""
+def make_outreach(target: Target) -> Iterator[Any]:
+    """Builds `outreach_client.OutreachClient`s from token bodies (default: the session rep's)."""
     oc = pytest.importorskip("outreach_client", reason="needs the outreach_client package")
-    client_id, secret, redirect = target.app_credentials()
-    app = oc.OAuthApp(client_id, secret, redirect, base_url=target.base_url,
-                      transport=target.transport)
-    store = oc.MemoryTokenStore()
-    store.set("rep", oc.TokenSet.from_response(target.token(), time.time()))
-    auth = oc.OutreachAuth(app, store, "rep")
-    with oc.OutreachClient(auth, base_url=target.base_url, transport=target.transport,
-                           sleep=lambda seconds: None) as client:
-        yield client
+    opened: list[Any] = []
+
+    def make(token_body: dict[str, Any] | None = None) -> Any:
+        client_id, secret, redirect = target.app_credentials()
+        app = oc.OAuthApp(client_id, secret, redirect, base_url=target.base_url,
+                          transport=target.transport)
+        store = oc.MemoryTokenStore()
+        store.set("rep", oc.TokenSet.from_response(token_body or target.token(), time.time()))
+        client = oc.OutreachClient(oc.OutreachAuth(app, store, "rep"), base_url=target.base_url,
+                                   transport=target.transport, sleep=lambda seconds: None)
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def outreach(make_outreach: Any) -> Any:
+    """An `outreach_client.OutreachClient` for the session rep."""
+    return make_outreach()
 
 
 @pytest.fixture
