@@ -146,6 +146,8 @@ class WebhookHooks:
     def before_update(svc: Resources, actor: Actor, record: Record, write: Write) -> None:
         WebhookHooks.check({**record.attributes, **write.attributes})
         write.attributes["disabledUntil"] = None
+        if write.attributes.get("active") is True:  # re-enabling clears an automatic disable
+            write.attributes.update(disabledReason=None, disabledSince=None)
 
     @staticmethod
     def check(attrs: dict[str, Any]) -> None:
