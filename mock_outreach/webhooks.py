@@ -90,6 +90,8 @@ def matching_webhooks(store: Store, org_id: int, type_name: str,
 
 def on_change(store: Store, change: Change) -> int:
     """Enqueue one delivery per matching webhook; runs inside the change's transaction."""
+    if change.type == "webhook":
+        restart_failure_window(store, change)
     if change.type not in store.registry or not sends_webhooks(change.type, change.action):
         return 0
     hooks = matching_webhooks(store, change.record.org_id, change.type, change.action)
@@ -109,6 +111,13 @@ def on_change(store: Store, change: Change) -> int:
               change.record.id, data, v2_meta if version == 2 else "{}",
               iso(store.clock.now()), time.time()) for hook_id, version in hooks])
     return len(hooks)
+
+
+def restart_failure_window(store: Store, change: Change) -> None:
+    """A webhook switched back on starts with a clean record of failures."""
+    was_active = change.previous is not None and change.previous.attributes.get("active")
+    if change.record.attributes.get("active") and not was_active:
+        store.execute("DELETE FROM webhook_failures WHERE webhook_id = ?", (change.record.id,))
 
 
 def changed_attributes(rtype: ResourceType,

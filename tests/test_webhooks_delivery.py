@@ -231,3 +231,21 @@ def test_background_worker_delivers_on_its_own(receiver):
     finally:
         stop_worker(app)
     assert "webhook_worker" not in state(app).extras
+
+
+def test_reactivated_webhook_is_clean_and_gets_a_fresh_failure_window(client, headers):
+    app = client.application
+    state(app).settings.update({"webhook_disable_after_s": 0, "webhook_retries": 0})
+    hook_id = subscribe(client, headers, refused_url())
+    new_prospect(client, headers)
+    drain(state(app), timeout=20)
+    assert send(client, headers, "GET", f"/api/v2/webhooks/{hook_id}")["attributes"][
+        "active"] is False
+    state(app).settings.update({"webhook_disable_after_s": 3600})
+    attrs = send(client, headers, "PATCH", f"/api/v2/webhooks/{hook_id}",
+                 {"type": "webhook", "id": hook_id, "attributes": {"active": True}})["attributes"]
+    assert attrs["disabledReason"] is None and attrs["disabledSince"] is None
+    client.post("/__mock__/clock", json={"advance": 3600})
+    new_prospect(client, headers)
+    drain(state(app), timeout=20)
+    assert send(client, headers, "GET", f"/api/v2/webhooks/{hook_id}")["attributes"]["active"]
