@@ -162,6 +162,7 @@ class LogResult:
     status: str
     call_id: int | None = None
     error: str | None = None
+    exception: Exception | None = field(default=None, repr=False, compare=False)
 
 
 class Dialer:
@@ -204,12 +205,12 @@ class Dialer:
         return self.deliver(log.vendor_call_id)
 
     def flush(self) -> list[LogResult]:
-        """Deliver this rep's queued logs, oldest first, stopping at the first transient error."""
+        """Try each of this rep's queued logs once, oldest first (all wait for a reconnect)."""
         results = []
         for entry in self.outbox.open_entries(self.rep):
             result = self.deliver(entry.vendor_call_id)
             results.append(result)
-            if result.status == "queued":
+            if isinstance(result.exception, ReconnectRequired | APIConnectionError):
                 break
         return results
 
@@ -221,18 +222,18 @@ class Dialer:
             status = current.state if current else "unknown"
             return LogResult(vendor_call_id, status, current.call_id if current else None)
         log = CallLog.from_json(entry.payload)
+        call_id = entry.call_id
         try:
-            call_id = entry.call_id
             if entry.state == "pending":
                 call_id = self._create_call(log, entry.sent)
                 self.outbox.mark_call_created(vendor_call_id, call_id)
             note = self._complete_task(log)
         except TRANSIENT as exc:
             self.outbox.release(vendor_call_id, repr(exc))
-            return LogResult(vendor_call_id, "queued", entry.call_id, repr(exc))
+            return LogResult(vendor_call_id, "queued", call_id, repr(exc), exc)
         except APIError as exc:
             self.outbox.mark_failed(vendor_call_id, repr(exc))
-            return LogResult(vendor_call_id, "failed", entry.call_id, repr(exc))
+            return LogResult(vendor_call_id, "failed", call_id, repr(exc), exc)
         except BaseException:
             self.outbox.release(vendor_call_id, "interrupted")
             raise

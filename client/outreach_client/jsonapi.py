@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from .query import format_value
 
 # Relationship names whose target type differs from the name (others: the name is the type).
 RELATIONSHIP_TYPES: dict[str, str] = {
@@ -102,6 +105,11 @@ def _is_pair(value: Any) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
 
 
+def _json_value(value: Any) -> Any:
+    """Datetimes and dates as Outreach writes them (ISO-8601 UTC with milliseconds)."""
+    return format_value(value) if isinstance(value, date) else value
+
+
 def resource_body(
     type_name: str,
     attributes: Mapping[str, Any] | None = None,
@@ -113,7 +121,7 @@ def resource_body(
     if id is not None:
         data["id"] = int(id)
     if attributes:
-        data["attributes"] = dict(attributes)
+        data["attributes"] = {name: _json_value(value) for name, value in attributes.items()}
     if relationships:
         data["relationships"] = {
             name: {"data": linkage_for(name, value)} for name, value in relationships.items()

@@ -163,3 +163,10 @@ def env(request: pytest.FixtureRequest, mock_app: Any) -> Iterator[MockEnv]:
 def wsgi_env(mock_app: Any) -> MockEnv:
     """The mock in-process only (for the slower, fault-heavy tests)."""
     return MockEnv(mock_app, "http://mock.test", httpx.WSGITransport(app=mock_app), "wsgi")
+
+
+@pytest.fixture
+def http_env(mock_app: Any) -> Iterator[MockEnv]:
+    """The mock over real loopback HTTP only (dropped connections need a real socket)."""
+    with serve_over_http(mock_app) as url:
+        yield MockEnv(mock_app, url, None, "http")

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from outreach_client.jsonapi import resource_body
 from outreach_client.query import action_params, filter_params, list_params
 
 
@@ -70,3 +71,22 @@ def test_action_params_are_deep_object_keys():
     assert action_params({"completionNote": "done"}) == [
         ("actionParams[completionNote]", "done")
     ]
+
+
+def test_write_bodies_format_datetimes_like_outreach():
+    body = resource_body("task", {"dueAt": datetime(2025, 5, 1, 9, 30, tzinfo=UTC), "note": "x"})
+    assert body == {
+        "data": {"type": "task", "attributes": {"dueAt": "2025-05-01T09:30:00.000Z", "note": "x"}}
+    }
+
+
+def test_relationship_values_become_linkage():
+    body = resource_body(
+        "task", relationships={"owner": 5, "subject": ("prospect", 9), "team": None}, id=3
+    )
+    assert body["data"]["id"] == 3
+    assert body["data"]["relationships"] == {
+        "owner": {"data": {"type": "user", "id": 5}},
+        "subject": {"data": {"type": "prospect", "id": 9}},
+        "team": {"data": None},
+    }
