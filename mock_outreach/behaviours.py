@@ -186,13 +186,13 @@ SequenceTemplateHooks = SequenceHooks
 
 def hooks_table() -> dict[str, Any]:
     """The per-type hook objects, keyed by JSON:API type."""
-    from .tasks import SequenceStateHooks, TaskHooks
+    from .tasks import CallHooks, SequenceStateHooks, TaskHooks
 
     return {
         "user": UserHooks, "prospect": ProspectHooks, "phoneNumber": PhoneNumberHooks,
         "webhook": WebhookHooks, "sequence": SequenceHooks,
         "sequenceTemplate": SequenceTemplateHooks, "task": TaskHooks,
-        "sequenceState": SequenceStateHooks,
+        "sequenceState": SequenceStateHooks, "call": CallHooks,
     }
 
 

@@ -61,6 +61,45 @@ def finish(svc: Resources, actor: Actor, state: Record, reason: str = "manual") 
     return svc.apply("sequenceState", actor, state, attrs, action="finished")
 
 
+def derive_subject_links(svc: Resources, actor: Actor, write: Write) -> None:
+    """A task's read-only prospect and account links follow its writable `subject`."""
+    if "subject" not in write.links:
+        return
+    kind, subject_id = write.links["subject"] or (None, None)
+    prospect = svc.store.get("prospect", actor.org_id, subject_id) if kind == "prospect" else None
+    write.links["prospect"] = prospect.id if prospect else None
+    links = prospect.links if prospect else {}
+    account = subject_id if kind == "account" else links.get("account")
+    write.links["account"] = write.links.get("account") or account
+    write.links.update(prospectAccount=links.get("account"), prospectOwner=links.get("owner"),
+                       prospectStage=links.get("stage"),
+                       prospectPhoneNumbers=links.get("phoneNumbers") or [])
+
+
+class CallHooks:
+    """A call logged against a task becomes the task's `call` (its `calls` link lists them)."""
+
+    @staticmethod
+    def after_write(svc: Resources, actor: Actor, record: Record, write: Write,
+                    before: Record | None) -> None:
+        if "task" in write.links:
+            latest_call_of_task(svc, actor, record.links.get("task"))
+        if before is not None and before.links.get("task") != record.links.get("task"):
+            latest_call_of_task(svc, actor, before.links.get("task"))
+
+    @staticmethod
+    def after_delete(svc: Resources, actor: Actor, record: Record) -> None:
+        latest_call_of_task(svc, actor, record.links.get("task"))
+
+
+def latest_call_of_task(svc: Resources, actor: Actor, task_id: int | None) -> None:
+    if not task_id or not svc.store.exists("task", actor.org_id, task_id):
+        return
+    rows = svc.store.query('SELECT max(id) FROM r_call WHERE org_id = ? AND "task.id" = ?',
+                           (actor.org_id, task_id))
+    svc.store.update("task", actor.org_id, task_id, {}, {"call": rows[0][0]})
+
+
 class TaskHooks:
     """Tasks start incomplete; actions change state, due date, owner and note."""
 
@@ -73,6 +112,11 @@ class TaskHooks:
         attrs.setdefault("taskType", "manual")
         if actor.user_id:
             write.links.setdefault("owner", actor.user_id)
+        derive_subject_links(svc, actor, write)
+
+    @staticmethod
+    def before_update(svc: Resources, actor: Actor, record: Record, write: Write) -> None:
+        derive_subject_links(svc, actor, write)
 
     @staticmethod
     def action_markComplete(svc, actor, task, params):

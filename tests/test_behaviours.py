@@ -163,3 +163,31 @@ def test_webhook_url_must_be_https_except_on_loopback(client, write_headers):
         body = {"data": {"type": "webhook", "attributes": {"url": url}}}
         reply = client.post("/api/v2/webhooks", data=json.dumps(body), headers=write_headers)
         assert reply.status_code == status, (url, reply.get_data(as_text=True))
+
+
+def test_task_subject_sets_its_prospect_and_account_links(client, write_headers, auth):
+    prospect = get(client, auth, "/api/v2/prospects/1")
+    task = post(client, write_headers, "/api/v2/tasks", "task",
+                {"action": "call", "dueAt": "2030-01-01T00:00:00Z"},
+                {"subject": {"type": "prospect", "id": 1}})
+    links = task["relationships"]
+    assert links["prospect"]["data"] == {"type": "prospect", "id": 1}
+    assert links["account"]["data"] == prospect["relationships"]["account"]["data"]
+    assert links["prospectOwner"]["data"] == prospect["relationships"]["owner"]["data"]
+    assert links["owner"]["data"] == {"type": "user", "id": 1}
+
+
+def test_logged_call_appears_in_its_tasks_call_links_until_deleted(client, write_headers, auth):
+    task = first_due_call_task(client, auth)
+    call = post(client, write_headers, "/api/v2/calls", "call",
+                {"direction": "outbound", "outcome": "Answered"},
+                {"task": {"type": "task", "id": task["id"]}})
+    links = get(client, auth, f"/api/v2/tasks/{task['id']}")["relationships"]
+    assert links["call"]["data"] == {"type": "call", "id": call["id"]}
+    related = links["calls"]["links"]["related"]
+    assert related.endswith(f"/calls?filter%5Btask%5D%5Bid%5D={task['id']}")
+    by_task = get(client, auth, f"/api/v2/calls?filter[task][id]={task['id']}")
+    assert [c["id"] for c in by_task] == [call["id"]]
+    client.delete(f"/api/v2/calls/{call['id']}", headers=auth)
+    links = get(client, auth, f"/api/v2/tasks/{task['id']}")["relationships"]
+    assert links["call"]["data"] is None
