@@ -46,7 +46,8 @@ def one_of(data: dict[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
         raise ValidationFailed(f"Give exactly one of {', '.join(names)}.")
     name = given[0]
     value = data[name]
-    valid = (isinstance(value, int) and not isinstance(value, bool) if name == "user_id"
+    valid = (isinstance(value, int) and not isinstance(value, bool)
+             if name in ("user_id", "token_id")
              else isinstance(value, str) and value != "")
     if not valid:
         raise ValidationFailed(f"`{name}` has the wrong type.", pointer=f"/{name}")
@@ -55,14 +56,14 @@ def one_of(data: dict[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
 
 @qa.post("/tokens/expire")
 def expire_tokens() -> Response:
-    name, value = one_of(body(), ("access_token", "user_id"))
+    name, value = one_of(body(), ("access_token", "user_id", "token_id"))
     count = mock().tokens.expire(**{name: value})
     return reply({"expired": count})
 
 
 @qa.post("/tokens/revoke")
 def revoke_tokens() -> Response:
-    name, value = one_of(body(), ("access_token", "refresh_token", "user_id"))
+    name, value = one_of(body(), ("access_token", "refresh_token", "user_id", "token_id"))
     count = mock().tokens.revoke(**{name: value})
     return reply({"revoked": count})
 

@@ -147,9 +147,10 @@ class Tokens:
         return {"id": token_id, "user_id": user_id, "org_id": org_id, "app_id": app_id,
                 "scopes": json.loads(scopes)}
 
-    def expire(self, access_token: str | None = None, user_id: int | None = None) -> int:
-        """Make access tokens expire now (by token or for every token of a user)."""
-        where, params = self._selector(access_token, None, user_id)
+    def expire(self, access_token: str | None = None, user_id: int | None = None,
+               token_id: int | None = None) -> int:
+        """Make access tokens expire now (by token, by listing id or for every token of a user)."""
+        where, params = self._selector(access_token, None, user_id, token_id)
         now = self.store.clock.now()
         cur = self.store.execute(
             f"UPDATE tokens SET expires_at = ? WHERE kind = 'access' AND expires_at > ? "
@@ -157,9 +158,9 @@ class Tokens:
         return cur.rowcount
 
     def revoke(self, access_token: str | None = None, refresh_token: str | None = None,
-               user_id: int | None = None) -> int:
+               user_id: int | None = None, token_id: int | None = None) -> int:
         """Revoke tokens and their pairs (an access token's refresh token and vice versa)."""
-        where, params = self._selector(access_token, refresh_token, user_id)
+        where, params = self._selector(access_token, refresh_token, user_id, token_id)
         with self.store.transaction() as conn:
             ids = [r[0] for r in conn.execute(
                 f"SELECT id FROM tokens WHERE {where}", params)]
@@ -175,8 +176,10 @@ class Tokens:
             return cur.rowcount
 
     @staticmethod
-    def _selector(access_token: str | None, refresh_token: str | None,
-                  user_id: int | None) -> tuple[str, tuple[Any, ...]]:
+    def _selector(access_token: str | None, refresh_token: str | None, user_id: int | None,
+                  token_id: int | None = None) -> tuple[str, tuple[Any, ...]]:
+        if token_id is not None:  # the `id` of GET /__mock__/tokens (the dashboard's buttons)
+            return "id = ?", (token_id,)
         if access_token is not None:
             return "digest = ? AND kind = 'access'", (digest(access_token),)
         if refresh_token is not None:
