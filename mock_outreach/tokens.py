@@ -55,9 +55,9 @@ class Tokens:
         self.settings = settings
         store.execute(TOKENS_TABLE)
         store.execute("CREATE INDEX IF NOT EXISTS tokens__user ON tokens (user_id, app_id, kind)")
-        self.signing_key = self._signing_key()
+        self.signing_key = self.load_signing_key()
 
-    def _signing_key(self) -> str:
+    def load_signing_key(self) -> str:
         key = self.store.kv_get("jwt_signing_key")
         if key is None:
             key = secrets.token_hex(32)

@@ -116,3 +116,10 @@ def test_who_am_i_describes_the_token(client, auth):
     assert meta["org"]["name"] == "Acme Telecom"
     assert meta["application"]["clientId"] == "demo-dialer"
     assert "prospects.all" in meta["scopes"] and meta["expiresAt"].endswith("Z")
+
+
+def test_tokens_in_an_imported_state_keep_working(client, auth):
+    exported = client.get("/__mock__/state").get_json()
+    other = create_app({"dataset": "empty", "webhook_worker": False}).test_client()
+    assert other.put("/__mock__/state", json=exported).status_code == 200
+    assert other.get("/api/v2/prospects/1", headers=auth).status_code == 200
