@@ -89,13 +89,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         state.load_dataset()
     from .api import api
     from .control import control
+    from .dashboard import dashboard
     from .oauth import init_app as init_oauth
     from .openapi import schema
     from .qa import init_app as init_qa
+    from .records import records
     from .webhook_control import install as install_webhooks
 
     app.register_blueprint(api)
     app.register_blueprint(control)
+    app.register_blueprint(records)
+    app.register_blueprint(dashboard)
     app.register_blueprint(schema)
     install_webhooks(app, state, worker=bool(config.get("webhook_worker", True)))
     init_oauth(app)
