@@ -125,7 +125,7 @@ def create_resource(collection: str) -> Response:
     state = mock()
     write = parse_write(state.store, rtype, actor.org_id, json_body(), None)
     record = state.resources.create(rtype, actor, write)
-    body = state.renderer.single(rtype, actor.org_id, record, None, base_url())
+    body = state.renderer.single(rtype, actor.org_id, record, base_url())
     location = f"{base_url()}/{rtype.collection}/{record.id}"
     return document(body, 201, {"Location": location})
 
@@ -135,8 +135,11 @@ def get_resource(collection: str, record_id: str) -> Response:
     rtype, _, actor = actor_for(collection, "get")
     state = mock()
     query = state.parser.parse_read(rtype, request.args)
-    record = state.resources.find(rtype, actor, parse_id_segment(record_id, rtype))
-    return document(state.renderer.single(rtype, actor.org_id, record, query, base_url()))
+    found = parse_id_segment(record_id, rtype)
+    body = state.renderer.read(rtype, actor.org_id, found, query, base_url())
+    if body is None:
+        raise NotFound(f"Could not find '{rtype.name}' with ID '{found}'.")
+    return document(body)
 
 
 @api.patch("/<collection>/<record_id>")
@@ -146,7 +149,7 @@ def update_resource(collection: str, record_id: str) -> Response:
     record = state.resources.find(rtype, actor, parse_id_segment(record_id, rtype))
     write = parse_write(state.store, rtype, actor.org_id, json_body(), record.id)
     record = state.resources.update(rtype, actor, record, write)
-    return document(state.renderer.single(rtype, actor.org_id, record, None, base_url()))
+    return document(state.renderer.single(rtype, actor.org_id, record, base_url()))
 
 
 @api.delete("/<collection>/<record_id>")
@@ -172,7 +175,7 @@ def member_action(collection: str, record_id: str, name: str) -> Response:
     params = action_params(request.args)
     record = state.resources.find(rtype, actor, parse_id_segment(record_id, rtype))
     record = state.resources.action(rtype, actor, record, name, params)
-    return document(state.renderer.single(rtype, actor.org_id, record, None, base_url()))
+    return document(state.renderer.single(rtype, actor.org_id, record, base_url()))
 
 
 def action_params(args: Any) -> dict[str, str]:

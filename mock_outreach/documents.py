@@ -50,9 +50,7 @@ class Renderer:
         return {"links": {"related": related}}
 
     def encode(self, rtype: ResourceType, record: Record, base: str) -> str:
-        doc = dumps(self.resource(rtype, record, base))
-        self.store.cache_doc(rtype.name, record.id, doc, base)
-        return doc
+        return dumps(self.resource(rtype, record, base))
 
     def docs(self, rtype: ResourceType, org_id: int,
              rows: list[tuple[int, str | None, str | None]], base: str) -> list[str]:
@@ -60,8 +58,10 @@ class Renderer:
         stale = [rid for rid, doc, doc_base in rows if doc is None or doc_base != base]
         fresh = {}
         if stale:
-            for record in self.store.get_many(rtype.name, org_id, stale):
-                fresh[record.id] = self.encode(rtype, record, base)
+            with self.store.transaction():  # one commit for the whole page's cache fill
+                for record in self.store.get_many(rtype.name, org_id, stale):
+                    fresh[record.id] = self.encode(rtype, record, base)
+                    self.store.cache_doc(rtype.name, record.id, fresh[record.id], base)
         return [fresh.get(rid, doc) for rid, doc, _ in rows if rid in fresh or doc is not None]
 
     def docs_by_id(self, rtype: ResourceType, org_id: int, ids: list[int],
@@ -90,11 +90,18 @@ class Renderer:
                                             "count_truncated": page.count_truncated}))
         return "{" + ",".join(parts) + "}"
 
-    def single(self, rtype: ResourceType, org_id: int, record: Record, query: ListQuery | None,
-               base: str) -> str:
-        doc = self.encode(rtype, record, base)
-        parts = ['"data":' + (self._shape(rtype.name, doc, query) if query else doc)]
-        if query and query.include:
+    def single(self, rtype: ResourceType, org_id: int, record: Record, base: str) -> str:
+        """The document answering a write: rendered fresh (reads fill the cache later)."""
+        return '{"data":' + self.encode(rtype, record, base) + "}"
+
+    def read(self, rtype: ResourceType, org_id: int, record_id: int, query: ListQuery,
+             base: str) -> str | None:
+        """The document for GET by id from the cached bytes, or None when there is no such id."""
+        doc = self.docs_by_id(rtype, org_id, [record_id], base).get(record_id)
+        if doc is None:
+            return None
+        parts = ['"data":' + self._shape(rtype.name, doc, query)]
+        if query.include:
             parts.append('"included":' + self._included(rtype, org_id, [doc], query, base))
         return "{" + ",".join(parts) + "}"
 
