@@ -83,7 +83,7 @@ def claim(state: Any, worker_id: str) -> dict[str, Any] | None:
 
 def deliver_due(state: Any, worker_id: str | None = None, limit: int = 1000) -> int:
     """One synchronous pass: send every row that is due now; returns how many were handled."""
-    worker_id = worker_id or f"{os.getpid()}:sync"
+    worker_id = worker_id or f"{os.getpid()}:sync-{uuid.uuid4().hex[:8]}"
     handled = 0
     while handled < limit:
         row = claim(state, worker_id)

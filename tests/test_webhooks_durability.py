@@ -159,3 +159,31 @@ def test_worker_threads_of_several_apps_on_one_file_deliver_each_event_once(tmp_
             stop_worker(app)
     assert [r["status"] for r in rows] == ["delivered"] * 40
     assert_each_once(receiver, 40)
+
+
+def test_concurrent_sync_passes_on_one_app_deliver_each_event_once(receiver):
+    import threading
+
+    from mock_outreach.webhook_worker import deliver_due
+
+    app = create_app({"webhook_worker": False})
+    client = app.test_client()
+    token = client.post("/__mock__/tokens", json={"email": "ava.reed@acme.example"})
+    headers = {"Authorization": f"Bearer {token.get_json()['access_token']}",
+               "Content-Type": MEDIA}
+    hook = {"url": receiver.url(), "resource": "prospect", "secret": SECRET}
+    client.post("/api/v2/webhooks", headers=headers,
+                data=json.dumps({"data": {"type": "webhook", "attributes": hook}}))
+    for n in range(30):
+        client.post("/api/v2/prospects", headers=headers, data=json.dumps(
+            {"data": {"type": "prospect", "attributes": {"firstName": f"P{n}"}}}))
+    state = app.extensions["mock_outreach"]
+    handled: list[int] = []
+    threads = [threading.Thread(target=lambda: handled.append(deliver_due(state)))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(handled) == 30
+    assert_each_once(receiver, 30)
