@@ -55,7 +55,8 @@ class Clock:
 def iso(epoch: float) -> str:
     """ISO-8601 UTC with milliseconds and `Z`, Outreach's timestamp format."""
     dt = datetime.fromtimestamp(epoch, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    # strftime's %Y does not zero-pad years before 1000 on glibc; ISO-8601 needs four digits.
+    return f"{dt.year:04d}-{dt:%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
 
 
 def parse_iso(text: str) -> float:
