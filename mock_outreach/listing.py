@@ -52,6 +52,7 @@ class Lister:
             if attr.type == "array":
                 sql, args = predicate("value", cond)
                 return f"EXISTS (SELECT 1 FROM json_each({q(attr.column)}) WHERE {sql})", args
+            self.store.ensure_index(rtype, attr.column)
             return predicate(q(attr.column), cond)
         rel = rtype.relationships[name]
         if cond.path[1] == "id":
@@ -82,6 +83,9 @@ class Lister:
     def page(self, rtype: ResourceType, org_id: int, query: ListQuery) -> Page:
         where, params = self.where(rtype, org_id, query.conditions)
         keys = order_keys(query.sort)
+        for key in keys[:1]:
+            if key.name != "id":
+                self.store.ensure_index(rtype, rtype.attributes[key.name].column)
         columns = [sort_column(rtype, k) for k in keys]
         select = f"SELECT id, _doc, _base, {', '.join(columns)} FROM {rtype.table}"
         page = Page(rows=[])

@@ -57,9 +57,11 @@ class Store:
                                     timeout=30)
         if path != ":memory:":
             self.conn.execute("PRAGMA journal_mode=WAL")
+        self.synchronous = synchronous
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         self._depth = 0
+        self._indexed: set[tuple[str, str]] = set()
         self.create_schema()
 
     # -- schema -----------------------------------------------------------------------------
@@ -87,15 +89,27 @@ class Store:
         return f"CREATE TABLE IF NOT EXISTS {rtype.table} ({', '.join(cols)})"
 
     def _index_sql(self, rtype: ResourceType) -> Iterator[str]:
-        """Indexes for every filterable or sortable column and id-filterable to-one link."""
+        """Indexes built with the table: org scans and id-filterable to-one links (joins,
+        includes, per-owner queues); attribute indexes come on first use (`ensure_index`)."""
         yield f"CREATE INDEX IF NOT EXISTS {rtype.table}__org ON {rtype.table} (org_id, id)"
-        columns = [a.column for a in rtype.filterable_attributes() if a.type != "array"]
-        columns += [r.column for r in rtype.relationships.values()
-                    if r.kind == TO_ONE and r.filter_attrs]
-        for col in columns:
-            name = f"{rtype.table}__{col.replace('.', '_')}"
-            yield (f"CREATE INDEX IF NOT EXISTS {q(name)} "
-                   f"ON {rtype.table} (org_id, {q(col)}, id)")
+        for rel in rtype.relationships.values():
+            if rel.kind == TO_ONE and rel.filter_attrs:
+                yield self._column_index_sql(rtype, rel.column)
+
+    def _column_index_sql(self, rtype: ResourceType, column: str) -> str:
+        name = f"{rtype.table}__{column.replace('.', '_')}"
+        return f"CREATE INDEX IF NOT EXISTS {q(name)} ON {rtype.table} (org_id, {q(column)}, id)"
+
+    def ensure_index(self, rtype: ResourceType, column: str) -> None:
+        """Index a filtered or sorted column the first time a query needs it.
+
+        Building ~20 indexes per type up front would dominate seeding a large org; a lazily
+        built index serves every later query (and every worker: it lives in the file)."""
+        if (rtype.table, column) in self._indexed:
+            return
+        with self.transaction() as conn:
+            conn.execute(self._column_index_sql(rtype, column))
+        self._indexed.add((rtype.table, column))
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
@@ -188,6 +202,38 @@ class Store:
                     batch.clear()
             if batch and cols is not None:
                 conn.executemany(sql, batch)
+
+    def insert_rows(self, type_name: str, columns: list[str],
+                    rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert raw column tuples (SQL values, ids included) in one transaction; seeding only."""
+        table = self.registry[type_name].table
+        sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        with self.transaction() as conn:
+            return conn.executemany(sql, rows).rowcount
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Seeding mode: secondary indexes dropped and rebuilt once, no fsync until the end."""
+        with self.lock:
+            names = [r[0] for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'r\\_%' "
+                "ESCAPE '\\' AND sql IS NOT NULL")]
+            self.conn.execute("PRAGMA synchronous=OFF")
+            try:
+                with self.transaction() as conn:
+                    for name in names:
+                        conn.execute(f"DROP INDEX IF EXISTS {q(name)}")
+                self._indexed.clear()
+                yield
+            finally:
+                self.conn.execute("PRAGMA cache_size=-262144")
+                with self.transaction() as conn:
+                    for rtype in self.registry:
+                        for sql in self._index_sql(rtype):
+                            conn.execute(sql)
+                self.conn.execute("PRAGMA cache_size=-2000")
+                self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
 
     def update(self, type_name: str, org_id: int, record_id: int, attrs: dict[str, Any],
                links: dict[str, Any] | None = None) -> Record:
