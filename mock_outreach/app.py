@@ -24,7 +24,7 @@ from .tokens import Tokens
 
 log = logging.getLogger("mock_outreach")
 CONFIG_KEYS = {"dataset", "db", "seed", "base_url", "control_token", "synchronous",
-               "webhook_worker"}
+               "webhook_worker", "prospects"}
 
 
 @dataclass
@@ -45,6 +45,7 @@ class MockState:
     seed: int = 0
     base_url: str | None = None
     control_token: str | None = None
+    dataset_options: dict[str, Any] = field(default_factory=dict)  # e.g. generated size
     extras: dict[str, Any] = field(default_factory=dict)
 
     def load_dataset(self, dataset: str | None = None, **options: Any) -> dict[str, Any]:
@@ -54,10 +55,14 @@ class MockState:
         self.store.clear()
         self.tokens = Tokens(self.store, self.settings)
         self.parser.strict_params = self.settings.strict_params
+        if dataset in (None, self.dataset):
+            options = {**self.dataset_options, **options}
         return load(self, dataset or self.dataset, **options)
 
 
 def build_state(config: dict[str, Any]) -> MockState:
+    if "prospects" in config:
+        return _generated(config)
     registry = load_registry()
     clock = Clock()
     settings = Settings()
@@ -76,6 +81,15 @@ def build_state(config: dict[str, Any]) -> MockState:
         seed=config.get("seed", 0), base_url=config.get("base_url"),
         control_token=config.get("control_token"),
     )
+
+
+def _generated(config: dict[str, Any]) -> MockState:
+    """Config `prospects: N` means the generated dataset of that size (reset reloads it)."""
+    state = build_state({k: v for k, v in config.items() if k != "prospects"})
+    state.dataset = "generated"
+    state.dataset_options = {"prospects": int(config["prospects"]),
+                             "seed": int(config.get("seed", 0))}
+    return state
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
