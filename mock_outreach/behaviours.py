@@ -166,6 +166,24 @@ class WebhookHooks:
             raise invalid("Payload version must be 1 or 2.", "/data/attributes/payloadVersion")
 
 
+MAILING_EVENTS = {"bounced": "bouncedAt", "delivered": "deliveredAt", "opened": "openedAt",
+                  "replied": "repliedAt"}
+
+
+class MailingHooks:
+    """A mailing written as bounced / delivered / opened / replied is stamped and emits that
+    event (the API has no PATCH for mailings, so this happens when one is created)."""
+
+    @staticmethod
+    def before_create(svc: Resources, actor: Actor, write: Write) -> None:
+        state = write.attributes.get("state")
+        if state:
+            write.attributes.setdefault("stateChangedAt", now(svc))
+        if state in MAILING_EVENTS:
+            write.attributes.setdefault(MAILING_EVENTS[state], now(svc))
+            write.followups.append(state)
+
+
 def toggle(enabled: bool):
     """An activate / deactivate action for sequences and sequence templates."""
 
@@ -192,7 +210,7 @@ def hooks_table() -> dict[str, Any]:
         "user": UserHooks, "prospect": ProspectHooks, "phoneNumber": PhoneNumberHooks,
         "webhook": WebhookHooks, "sequence": SequenceHooks,
         "sequenceTemplate": SequenceTemplateHooks, "task": TaskHooks,
-        "sequenceState": SequenceStateHooks, "call": CallHooks,
+        "sequenceState": SequenceStateHooks, "call": CallHooks, "mailing": MailingHooks,
     }
 
 

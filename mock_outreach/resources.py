@@ -61,7 +61,9 @@ class Resources:
             record = self.store.insert(rtype.name, actor.org_id, write.attributes, write.links)
             if hook := self.hook(rtype, "after_write"):
                 record = hook(self, actor, record, write, None) or record
-            self.emit(Change(rtype.name, "created", record, changed=self._changed(record, write)))
+            changed = self._changed(record, write)
+            for action in ("created", *write.followups):
+                self.emit(Change(rtype.name, action, record, changed=changed))
             return record
 
     def update(self, rtype: ResourceType, actor: Actor, record: Record, write: Write) -> Record:
@@ -76,8 +78,9 @@ class Resources:
             changed = {k: v for k, v in self._changed(updated, write).items()
                        if record.attributes.get(k) != v or k == "updatedAt"}
             before = {k: record.attributes.get(k) for k in changed}
-            self.emit(Change(rtype.name, "updated", updated, changed=changed, before=before,
-                             previous=record))
+            for action in ("updated", *write.followups):
+                self.emit(Change(rtype.name, action, updated, changed=changed, before=before,
+                                 previous=record))
             return updated
 
     def delete(self, rtype: ResourceType, actor: Actor, record: Record) -> None:

@@ -19,6 +19,7 @@ class Write:
 
     attributes: dict[str, Any] = field(default_factory=dict)
     links: dict[str, Any] = field(default_factory=dict)
+    followups: list[str] = field(default_factory=list)  # extra events hooks want emitted
 
 
 def envelope_error(detail: str, pointer: str = "/data") -> ValidationFailed:

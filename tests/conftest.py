@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from mock_outreach.app import create_app
 
+pytest_plugins = ["tests.browser"]  # live_mock, chromium_page: see tests/browser.py
 AVA = "ava.reed@acme.example"
 GINA = "gina.park@globex.example"
 

@@ -230,3 +230,21 @@ def test_secret_change_signs_with_the_current_secret(app, client, headers, recei
     [got] = receiver.received
     assert got.headers["Outreach-Webhook-Signature"] == signature("new", got.body)
     assert got.headers["Outreach-Webhook-Signature"] != signature("old", got.body)
+
+
+def test_mailing_created_as_delivered_emits_the_mailing_delivered_event(client, auth):
+    """Mailing events (bounced, delivered, opened, replied) reach subscribers of that action."""
+    import json as _json
+
+    from mock_outreach.resources import Change
+
+    app_state = client.application.extensions["mock_outreach"]
+    seen: list[Change] = []
+    app_state.resources.listeners.append(seen.append)
+    body = {"data": {"type": "mailing", "attributes": {"subject": "Hi", "state": "delivered"},
+                     "relationships": {"prospect": {"data": {"type": "prospect", "id": 1}}}}}
+    reply = client.post("/api/v2/mailings", data=_json.dumps(body),
+                        headers={**auth, "Content-Type": "application/vnd.api+json"})
+    assert reply.status_code == 201
+    assert reply.get_json()["data"]["attributes"]["deliveredAt"] is not None
+    assert [c.action for c in seen] == ["created", "delivered"]

@@ -62,9 +62,21 @@ function table(id, columns, rows, rowProps = () => ({})) {
   document.getElementById(id).replaceChildren(head, body);
 }
 
+// Bodies recorded as JSON text (journal, deliveries) read better as nested JSON.
+function expandBodies(value) {
+  if (Array.isArray(value)) return value.map(expandBodies);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => {
+    if (key === "body" && typeof item === "string") {
+      try { return [key, JSON.parse(item)]; } catch { return [key, item]; }
+    }
+    return [key, expandBodies(item)];
+  }));
+}
+
 function showJson(title, data) {
   document.getElementById("viewer-title").textContent = title;
-  document.getElementById("viewer-body").textContent = JSON.stringify(data, null, 2);
+  document.getElementById("viewer-body").textContent = JSON.stringify(expandBodies(data), null, 2);
   document.getElementById("viewer").showModal();
 }
 
@@ -149,12 +161,11 @@ function recordColumns(records) {
   const names = new Set(records.flatMap((r) => Object.keys(r.attributes)));
   const chosen = PREFERRED_COLUMNS.filter((n) => names.has(n)).slice(0, 6);
   return [
-    { title: "id", cell: (r) => r.id, className: "num" },
-    ...chosen.map((n) => ({ title: n, cell: (r) => shortValue(r.attributes[n]) })),
-    { title: "", cell: (r) => el("a", {
-      href: recordUrl(r.id), className: "json-link", textContent: "JSON",
+    { title: "id", className: "num", cell: (r) => el("a", {
+      href: recordUrl(r.id), className: "json-link", title: "raw JSON", textContent: r.id,
       onclick: act(async () => showJson(`${r.type} ${r.id}`, await call("GET", recordUrl(r.id)))),
     }) },
+    ...chosen.map((n) => ({ title: n, cell: (r) => shortValue(r.attributes[n]) })),
   ];
 }
 
@@ -177,6 +188,7 @@ async function loadRecords() {
 function expiresIn(epoch) {
   if (view.clockEpoch === null) return isoTime(epoch);
   const seconds = Math.round(epoch - view.clockEpoch);
+  if (Math.abs(seconds) < 60) return "now";
   const span = Math.abs(seconds) >= 3600 ? `${(Math.abs(seconds) / 3600).toFixed(1)} h`
     : `${Math.round(Math.abs(seconds) / 60)} min`;
   return seconds > 0 ? `in ${span}` : `${span} ago`;
@@ -185,6 +197,7 @@ function expiresIn(epoch) {
 async function tokenAction(kind, token) {
   const result = await call("POST", `/__mock__/tokens/${kind}`, { token_id: token.id });
   toast(`Token ${token.id}: ${kind === "expire" ? result.expired : result.revoked} ${kind}d`);
+  await loadOverview();
   await loadTokens();
 }
 
@@ -288,11 +301,11 @@ async function loadDeliveries() {
     { title: "id", cell: (d) => d.id, className: "num" },
     { title: "event", cell: (d) => d.event_name },
     { title: "resource", cell: (d) => `${d.resource.type} ${d.resource.id}` },
-    { title: "url", cell: (d) => el("code", {}, d.url) },
+    { title: "webhook", cell: (d) => el("span", { title: d.url || "" }, `#${d.webhook_id}`) },
     { title: "status", cell: (d) => badge(d.status) },
     { title: "attempts", cell: (d) => d.attempt_count, className: "num" },
     { title: "response", cell: (d) => d.response_status ?? d.error ?? "—" },
-    { title: "created", cell: (d) => isoTime(d.created_at), className: "mono" },
+    { title: "created", cell: (d) => d.created_at ?? "—", className: "mono" },
     { title: "", cell: (d) => el("div", { className: "row tight" },
       el("button", { type: "button", className: "small", onclick: act(() =>
         showJson(`delivery ${d.id}`, d)) }, "Details"),
