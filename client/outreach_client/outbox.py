@@ -1,4 +1,10 @@
-"""A durable outbox of call logs on disk (SQLite, WAL, synchronous=FULL), claimed by lease."""
+"""A durable outbox of call logs on disk (SQLite in WAL mode), claimed by lease.
+
+The writes that exactly-once depends on (a new log; "a POST may have left") are committed with
+synchronous=FULL, i.e. fsynced; the others may be lost in a power cut, which only costs a
+repeated lookup. Each thread keeps its connection open: closing the last one would checkpoint
+the WAL every time.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,21 +68,37 @@ class Outbox:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.owner = uuid.uuid4().hex
+        self._local = threading.local()
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
     @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+    def _db(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """This thread's connection; `durable` commits are fsynced before returning."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        if not durable:
+            yield db
+            return
+        db.execute("PRAGMA synchronous=FULL")
         try:
-            db.execute("PRAGMA synchronous=FULL")
             yield db
         finally:
-            db.close()
+            db.execute("PRAGMA synchronous=NORMAL")
 
-    def _update(self, vendor_call_id: str, sql: str, *args: Any) -> int:
-        with self._db() as db:
+    def close(self) -> None:
+        """Close this thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def _update(self, vendor_call_id: str, sql: str, *args: Any, durable: bool = False) -> int:
+        with self._db(durable) as db:
             cursor = db.execute(
                 f"UPDATE call_logs SET {sql}, updated_at = ? WHERE vendor_call_id = ?",
                 (*args, self.clock(), vendor_call_id),
@@ -85,7 +108,7 @@ class Outbox:
     def add(self, vendor_call_id: str, rep: str, payload: dict[str, Any]) -> bool:
         """Store a new call log durably; False if this vendorCallId is already stored."""
         now = self.clock()
-        with self._db() as db:
+        with self._db(durable=True) as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO call_logs (vendor_call_id, rep, payload, state,"
                 " created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
@@ -113,7 +136,7 @@ class Outbox:
 
     def mark_sent(self, vendor_call_id: str) -> None:
         """Record, before the POST, that Outreach may hold this call from now on."""
-        self._update(vendor_call_id, "sent = 1")
+        self._update(vendor_call_id, "sent = 1", durable=True)
 
     def mark_call_created(self, vendor_call_id: str, call_id: int) -> None:
         """The call exists in Outreach; what remains is completing its task."""

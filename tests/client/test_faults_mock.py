@@ -87,7 +87,8 @@ def test_two_hundred_call_logs_survive_injected_faults(http_env, needs, tmp_path
     fired = sum(rule["fired"] for rule in env.ctl("GET", "/faults")["faults"])
     env.ctl("DELETE", "/faults")
 
-    assert "queued" in first and fired > 20  # the faults did bite
+    assert "queued" in first and fired > 20  # the faults did bite...
+    assert client.auth.refresh_count > 1  # ...expiring tokens too
     assert dialer.outbox.counts() == {"done": CALLS}
     new_calls = [c for c in client.calls.list(page_size=1000) if c.id not in calls_before]
     assert len(new_calls) == CALLS
