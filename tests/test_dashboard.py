@@ -226,3 +226,27 @@ def test_page_under_a_control_token_sends_it_on_every_call(live_mock, chromium_p
     tab.page.wait_for_selector("body[data-ready=true]")
     assert tab.page.inner_text("#health-status") == "ok"
     assert tab.errors == []
+
+
+@browser
+def test_fault_delete_button_removes_the_rule(live_mock, chromium_page) -> None:
+    live = live_mock()
+    client = live.app.test_client()
+    fault = client.post("/__mock__/faults", json={"action": "status", "status": 500}).get_json()
+    page = open_dashboard(live, chromium_page).page
+    row = f'#faults-table tr[data-fault-id="{fault["id"]}"]'
+    page.locator(row).get_by_role("button", name="Delete").click()
+    page.wait_for_selector(row, state="detached")
+    assert client.get("/__mock__/faults").get_json()["faults"] == []
+
+
+@browser
+def test_reset_button_after_confirmation_forgets_tokens(live_mock, chromium_page) -> None:
+    live = live_mock()
+    pair = mint(live.app)
+    page = open_dashboard(live, chromium_page).page
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#reset")
+    page.wait_for_selector("#tokens-table td.empty")
+    assert httpx.get(f"{live.url}/api/v2", headers=bearer(pair["access_token"])).status_code \
+        == 401
