@@ -57,6 +57,10 @@ DIALER_SCOPES: tuple[str, ...] = tuple(
 class AuthorizationDenied(OutreachError):
     """The rep clicked Deny (or the server refused) on the consent page."""
 
+    def __init__(self, error: str, description: str | None = None) -> None:
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error = error
+
 
 class OAuthApp:
     """One registered OAuth application: its id, secret, redirect URI and scopes."""
@@ -108,11 +112,11 @@ class OAuthApp:
         """The code from the redirect back to us; raises on a denial or a state mismatch."""
         query = dict(httpx.URL(callback_url).params)
         if "error" in query:
-            raise AuthorizationDenied(query.get("error_description") or query["error"])
+            raise AuthorizationDenied(query["error"], query.get("error_description"))
         try:
             return parse_authorization_code_response(callback_url, state=state)["code"]
         except MismatchingStateException as exc:
-            raise AuthorizationDenied("state mismatch: possible CSRF") from exc
+            raise AuthorizationDenied("state_mismatch", "possible CSRF") from exc
 
     def code_request(self, code: str) -> httpx.Request:
         """The token request exchanging an authorization code."""
