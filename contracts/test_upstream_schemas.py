@@ -26,7 +26,7 @@ def assert_conforms(operation: str, response: httpx.Response) -> dict[str, Any]:
     return doc
 
 
-def test_upstream_schemas_cover_all_96_operations() -> None:
+def test_upstream_schemas_cover_all_96_operations(target: Target) -> None:
     assert len(upstream.operations()) == 96
 
 
