@@ -41,7 +41,7 @@ def test_expiry_during_call_logging_creates_no_duplicate(env, needs, tmp_path):
 
 
 def test_parallel_workers_of_one_rep_share_one_refresh(env, needs):
-    needs("oauth token endpoint")
+    needs("oauth token endpoint", "journal")
     store = MemoryTokenStore()
     clients = [env.client(store=store, connect=(i == 0)) for i in range(6)]
     _expire_all(env)
@@ -60,6 +60,8 @@ def test_parallel_workers_of_one_rep_share_one_refresh(env, needs):
         thread.join()
     assert errors == []
     assert sum(client.auth.refresh_count for client in clients) == 1
+    token_posts = env.ctl("GET", "/journal", params={"path": "/oauth/token"})["entries"]
+    assert [entry["status"] for entry in token_posts] == [200]
 
 
 def test_uncoalesced_second_refresh_meets_the_mint_throttle(env, needs):

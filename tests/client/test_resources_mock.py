@@ -94,3 +94,21 @@ def test_other_orgs_records_are_not_found(env):
     gina = env.client("gina.park@globex.example")
     with pytest.raises(NotFoundError):
         gina.prospects.get(prospect.id)
+
+
+def test_new_filter_syntax_and_sparse_fields_reach_the_mock(env):
+    client = env.client()
+    ava = env.user_id(AVA)
+    old = {t.id for t in client.tasks.list(filter={"owner": {"id": ava}, "state": "incomplete"})}
+    new = client.tasks.list(
+        filter={"owner": {"id": ava}, "state": ["incomplete"]}, new_filter_syntax=True
+    )
+    assert {t.id for t in new} == old
+    prospect = next(iter(client.prospects.list(page_size=1, fields={"prospect": ["firstName"]})))
+    assert set(prospect.attributes) == {"firstName"}
+
+
+def test_sort_descending_is_honoured(env):
+    client = env.client()
+    ids = [p.id for p in client.prospects.list(sort="-id", page_size=1000)]
+    assert ids == sorted(ids, reverse=True)
