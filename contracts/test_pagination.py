@@ -46,16 +46,12 @@ def test_next_link_keeps_the_original_filter_and_sort(api: httpx.Client,
                                                       rep: dict[str, Any]) -> None:
     params = {"filter[owner][id]": str(rep["id"]), "sort": "-createdAt", "page[size]": "2"}
     doc = api.get("/prospects", params=params).json()
-    require_data_or_fail(doc)
+    assert len(doc["data"]) == 2 and doc["links"].get("next"), "needs more than one page"
     query = parse_qs(urlsplit(doc["links"]["next"]).query)
     assert query["filter[owner][id]"] == [str(rep["id"])]
     assert query["sort"] == ["-createdAt"]
     assert query["page[size]"] == ["2"]
     assert query["page[after]"]
-
-
-def require_data_or_fail(doc: dict[str, Any]) -> None:
-    assert len(doc["data"]) == 2 and doc["links"].get("next"), "need more than one page"
 
 
 def test_first_link_is_present_when_there_are_results(api: httpx.Client) -> None:
