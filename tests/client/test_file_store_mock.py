@@ -40,8 +40,10 @@ def test_processes_sharing_a_file_store_refresh_once(http_env, needs, tmp_path):
     for worker in workers:  # release them all at once
         worker.stdin.write("go\n")
         worker.stdin.close()
-    outputs = [(w.stdout.read(), w.stderr.read()) for w in workers]
+    outputs = []
     for worker in workers:
+        with worker.stdout, worker.stderr:
+            outputs.append((worker.stdout.read(), worker.stderr.read()))
         worker.wait(timeout=60)
     assert [w.returncode for w in workers] == [0] * 4, [err for _, err in outputs]
     assert sum(int(out) for out, _ in outputs) == 1
