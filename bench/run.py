@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gunicorn
 import httpx
 from load import Result, Target, find_wrk, run_python, run_wrk
 
@@ -20,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 AVA = "ava.reed@acme.example"
 MEDIA = "application/vnd.api+json"
+# gunicorn >= 25 opens a control socket at one fixed path; two servers would share it
+NO_CONTROL_SOCKET = ["--no-control-socket"] if gunicorn.version_info >= (25,) else []
 
 
 @dataclass
@@ -55,7 +58,7 @@ def start(app: str, args: argparse.Namespace, log: Path) -> Server:
         process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
              "-k", "gthread", "-b", f"127.0.0.1:{port}", "--pythonpath", str(HERE),
-             "--log-level", "warning", "--timeout", "300", app],
+             "--log-level", "warning", "--timeout", "300", *NO_CONTROL_SOCKET, app],
             stdout=err, stderr=err)
     base = f"http://127.0.0.1:{port}"
     while True:

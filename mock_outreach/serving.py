@@ -81,9 +81,10 @@ def serve_gunicorn(config: dict[str, Any], host: str, port: int, workers: int,
                        "threads": threads, "worker_class": "gthread" if threads > 1 else "sync",
                        "when_ready": when_ready, "accesslog": None,
                        "loglevel": "warning" if quiet else "info", "timeout": 120,
-                       "preload_app": False}
+                       "preload_app": False, "control_socket_disable": True}
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # control_socket_disable is gunicorn >= 25
+                    self.cfg.set(key, value)
 
         def load(self) -> Flask:
             return create_app(config)
