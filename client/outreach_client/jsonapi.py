@@ -18,7 +18,6 @@ RELATIONSHIP_TYPES: dict[str, str] = {
     "authorizer": "user",
     "prospectOwner": "user",
     "prospectAccount": "account",
-    "phone": "phone",
 }
 
 

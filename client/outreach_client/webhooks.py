@@ -65,8 +65,9 @@ class WebhookEvent:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def resource(self) -> Resource:
-        return Resource(self.resource_type, self.id, dict(self.attributes),
-                        dict(self.relationships))
+        return Resource(
+            self.resource_type, self.id, dict(self.attributes), dict(self.relationships)
+        )
 
     def model(self) -> Model:
         """The client's typed model (Task, Prospect, ...); unsent attributes are None."""
@@ -92,11 +93,15 @@ def parse_delivery(body: bytes | str | Mapping[str, Any]) -> WebhookEvent:
         raise MalformedDelivery("`data` must be a resource with a type and an id.") from exc
     before = meta.get("beforeUpdate", data.get("beforeUpdate"))
     return WebhookEvent(
-        event_name=event_name, resource_type=resource.type,
-        action=event_name.rsplit(".", 1)[1], id=resource.id,
-        attributes=resource.attributes, relationships=resource.relationships,
+        event_name=event_name,
+        resource_type=resource.type,
+        action=event_name.rsplit(".", 1)[1],
+        id=resource.id,
+        attributes=resource.attributes,
+        relationships=resource.relationships,
         delivered_at=_timestamp(meta.get("deliveredAt")),
-        before_update=dict(before) if isinstance(before, Mapping) else None, meta=dict(meta),
+        before_update=dict(before) if isinstance(before, Mapping) else None,
+        meta=dict(meta),
     )
 
 
