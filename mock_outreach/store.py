@@ -113,8 +113,12 @@ class Store:
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (nested uses join the outer one); rolls back on any error."""
+    def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction (nested uses join the outer one); rolls back on any error.
+
+        `durable=False` is for bookkeeping (journal, rate counters, cached renderings): its
+        commit skips the fsync (WAL + synchronous=NORMAL still survives a killed process; the
+        next durable commit syncs it too), so that reads do not pay for a disk flush."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -123,6 +127,9 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
+            relax = not durable and self.synchronous.upper() in ("FULL", "EXTRA", "2", "3")
+            if relax:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
@@ -134,6 +141,8 @@ class Store:
                 self.conn.execute("COMMIT")
             finally:
                 self._depth = 0
+                if relax:
+                    self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row | tuple]:
         with self.lock:
@@ -284,9 +293,9 @@ class Store:
 
     def cache_doc(self, type_name: str, record_id: int, doc: str, base: str) -> None:
         rtype = self.registry[type_name]
-        with self.lock:
-            self.conn.execute(f"UPDATE {rtype.table} SET _doc = ?, _base = ? WHERE id = ?",
-                              (doc, base, record_id))
+        with self.transaction(durable=False) as conn:
+            conn.execute(f"UPDATE {rtype.table} SET _doc = ?, _base = ? WHERE id = ?",
+                         (doc, base, record_id))
 
     def exists(self, type_name: str, org_id: int, record_id: int) -> bool:
         rtype = self.registry[type_name]
