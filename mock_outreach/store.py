@@ -60,6 +60,7 @@ class Store:
         self.synchronous = synchronous
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.execute("PRAGMA foreign_keys=OFF")
+        self.conn.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples; fast on big tables
         self._depth = 0
         self._indexed: set[tuple[str, str]] = set()
         self.create_schema()
@@ -107,8 +108,12 @@ class Store:
         built index serves every later query (and every worker: it lives in the file)."""
         if (rtype.table, column) in self._indexed:
             return
+        name = f"{rtype.table}__{column.replace('.', '_')}"
         with self.transaction() as conn:
             conn.execute(self._column_index_sql(rtype, column))
+            # Statistics for the new index, so that the planner does not prefer it blindly
+            # over a more selective one (e.g. state=incomplete over owner).
+            conn.execute(f"ANALYZE {q(name)}")
         self._indexed.add((rtype.table, column))
 
     # -- transactions -----------------------------------------------------------------------
@@ -241,6 +246,7 @@ class Store:
                     for rtype in self.registry:
                         for sql in self._index_sql(rtype):
                             conn.execute(sql)
+                    conn.execute("ANALYZE")
                 self.conn.execute("PRAGMA cache_size=-2000")
                 self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
 
