@@ -56,6 +56,7 @@ class Tokens:
         store.execute(TOKENS_TABLE)
         store.execute("CREATE INDEX IF NOT EXISTS tokens__user ON tokens (user_id, app_id, kind)")
         self.signing_key = self.load_signing_key()
+        self._verified: set[tuple[str, str]] = set()  # (key, token) whose signature checked out
 
     def load_signing_key(self) -> str:
         key = self.store.kv_get("jwt_signing_key")
@@ -96,13 +97,7 @@ class Tokens:
         if not header or not header.startswith("Bearer "):
             raise Unauthorized("No bearer token was provided.")
         token = header[len("Bearer "):].strip()
-        try:
-            # Times are checked below against the mock clock, not PyJWT's wall clock.
-            jwt.decode(token, self.signing_key, algorithms=["HS256"],
-                       options={"verify_exp": False, "verify_aud": False,
-                                "verify_iat": False, "verify_nbf": False})
-        except jwt.PyJWTError as exc:
-            raise Unauthorized("The JWT token could not be decoded.") from exc
+        self._verify_signature(token)
         rows = self.store.query(
             "SELECT id, user_id, org_id, app_id, scopes, expires_at, revoked_at FROM tokens "
             "WHERE digest = ? AND kind = 'access'", (digest(token),))
@@ -115,6 +110,21 @@ class Tokens:
             raise Unauthorized("The JWT token has expired.")
         return Grant(token_id, user_id, org_id, app_id, frozenset(json.loads(scopes)),
                      expires_at)
+
+    def _verify_signature(self, token: str) -> None:
+        """Check the JWT's signature once per token and key (a pure function of both)."""
+        if (self.signing_key, token) in self._verified:
+            return
+        try:
+            # Times are checked against the mock clock by the caller, not PyJWT's wall clock.
+            jwt.decode(token, self.signing_key, algorithms=["HS256"],
+                       options={"verify_exp": False, "verify_aud": False,
+                                "verify_iat": False, "verify_nbf": False})
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The JWT token could not be decoded.") from exc
+        if len(self._verified) >= 10_000:
+            self._verified.clear()
+        self._verified.add((self.signing_key, token))
 
     def listing(self) -> list[dict[str, Any]]:
         rows = self.store.query(
