@@ -126,15 +126,17 @@ class Renderer:
 
     def _included(self, rtype: ResourceType, org_id: int, docs: list[str], query: ListQuery,
                   base: str) -> str:
-        seen = {(rtype.name, json.loads(d)["id"]) for d in docs}
+        primary = [json.loads(d) for d in docs]  # parsed once, for every include path
+        seen = {(rtype.name, r["id"]) for r in primary}
         out: list[str] = []
         for path in query.include:
-            level = [json.loads(d) for d in docs]
-            for name in path:
+            level = primary
+            for depth, name in enumerate(path):
                 wanted: dict[str, list[int]] = {}
                 for resource in level:
                     for link in linkage(resource, name):
                         wanted.setdefault(link["type"], []).append(link["id"])
+                deeper = depth + 1 < len(path)  # only a nested path reads the next level
                 level = []
                 for type_name, ids in wanted.items():
                     if type_name not in self.registry:
@@ -142,7 +144,8 @@ class Renderer:
                     found = self.docs_by_id(self.registry[type_name], org_id,
                                             sorted(set(ids)), base)
                     for rid, doc in found.items():
-                        level.append(json.loads(doc))
+                        if deeper:
+                            level.append(json.loads(doc))
                         if (type_name, rid) not in seen:
                             seen.add((type_name, rid))
                             out.append(self._shape(type_name, doc, query))
