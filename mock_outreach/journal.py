@@ -23,23 +23,48 @@ CREATE TABLE IF NOT EXISTS journal (
 )"""
 BODY_LIMIT = 4096  # characters of each body kept
 REDACTED = "[redacted]"
-SECRET_WORD = r"[\w.\[\]-]*(?:token|secret|password|passwd|code)"
-PATTERNS = [
-    # JSON members: "access_token": "…", "client_secret": "…", "password": "…" (even cut short)
-    (re.compile(r'("' + SECRET_WORD + r'"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.I), r'\1"[redacted]"'),
-    # form fields and query parameters: code=…&refresh_token=…
-    (re.compile(r"((?:^|[?&\s;])" + SECRET_WORD + r"=)[^&\s;]*", re.I), r"\1[redacted]"),
-    (re.compile(r"(Bearer\s+)[^\s\"',]+", re.I), r"\1[redacted]"),
-    (re.compile(r"eyJ[\w-]*(?:\.[\w-]*){0,2}"), "[redacted-jwt]"),
-]
+# A secret is found by a word (fast substring search), then by what follows it:
+# `…token": "value"` (JSON), `…code=value` (forms, queries, URLs) or `Bearer value`.
+KEYED = re.compile(r'("\s*:\s*"|=)')
+SECRET_WORDS = {"token": KEYED, "secret": KEYED, "code": KEYED, "bearer": re.compile(r"\s+"),
+                "password": KEYED, "passwd": KEYED}
+VALUE_END = {'"': re.compile(r'(?:[^"\\]|\\.)*'), "=": re.compile(r"[^&\s;]*"),
+             " ": re.compile(r"[^\s\"',]+")}
+JWT = re.compile(r"eyJ[\w-]*(?:\.[\w-]*){0,2}")
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization"}
+
+
+def secret_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where the secrets are: (start, end, replacement), in any order."""
+    lowered = text.translate(ASCII_LOWER)  # same length as text, unlike str.lower()
+    spans = []
+    for word, follows in SECRET_WORDS.items():
+        at = lowered.find(word)
+        while at >= 0:
+            after = follows.match(lowered, at + len(word))
+            if after:
+                kind = after.group()[-1] if after.group()[-1] in '"=' else " "
+                end = VALUE_END[kind].match(text, after.end()).end()
+                spans.append((after.end(), end, REDACTED))
+            at = lowered.find(word, at + 1)
+    at = text.find("eyJ")
+    while at >= 0:
+        end = JWT.match(text, at).end()  # type: ignore[union-attr]
+        spans.append((at, end, "[redacted-jwt]"))
+        at = text.find("eyJ", end)
+    return spans
 
 
 def redact(text: str) -> str:
     """Hide tokens, codes, secrets and passwords in any body, query string or header value."""
-    for pattern, replacement in PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    out, last = [], 0
+    for start, end, mark in sorted(secret_spans(text)):
+        if start >= last:
+            out += [text[last:start], mark]
+            last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def redact_headers(headers: Any) -> dict[str, str]:
@@ -54,8 +79,7 @@ def redact_headers(headers: Any) -> dict[str, str]:
 
 
 def body_text(data: bytes) -> str:
-    text = data[:BODY_LIMIT * 4].decode("utf-8", "replace")
-    return redact(text)[:BODY_LIMIT]
+    return redact(data[:BODY_LIMIT].decode("utf-8", "replace"))
 
 
 class Journal:
@@ -68,7 +92,7 @@ class Journal:
 
     def record(self, entry: dict[str, Any]) -> None:
         """Append one (already redacted) entry and forget the oldest beyond the size."""
-        with self.store.transaction(durable=False) as conn:
+        with self.store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO journal (at, method, path, query, status, user_id, duration_ms, "
                 "request, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

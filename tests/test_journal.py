@@ -153,3 +153,9 @@ def test_redaction_hides_values_and_keeps_the_rest(text: str, kept: str) -> None
 def test_redaction_hides_bare_jwts() -> None:
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
     assert re.search("eyJ", redact(f"token {jwt} here")) is None
+
+
+def test_journal_size_zero_turns_the_journal_off(client: FlaskClient) -> None:
+    client.put("/__mock__/settings", json={"journal_size": 0})
+    client.get("/api/v2/users")
+    assert client.get("/__mock__/journal").get_json() == {"entries": []}
