@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from .clock import iso, parse_iso
+from .clock import canonical, iso
 from .errors import ValidationFailed
 from .resources import Actor, Change, Resources
 from .store import Record
@@ -218,7 +218,7 @@ def parse_when(value: str | None, name: str) -> str:
     if not value:
         raise invalid(f"actionParams[{name}] is required.")
     try:
-        return iso(parse_iso(value))
+        return canonical(value)
     except (ValueError, OverflowError, OSError) as exc:
         raise invalid(f"actionParams[{name}] must be an ISO-8601 date-time.") from exc
 

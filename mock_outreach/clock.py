@@ -54,15 +54,28 @@ class Clock:
 
 def iso(epoch: float) -> str:
     """ISO-8601 UTC with milliseconds and `Z`, Outreach's timestamp format."""
-    dt = datetime.fromtimestamp(epoch, UTC)
+    return format_utc(datetime.fromtimestamp(epoch, UTC))
+
+
+def format_utc(dt: datetime) -> str:
     # strftime's %Y does not zero-pad years before 1000 on glibc; ISO-8601 needs four digits.
     return f"{dt.year:04d}-{dt:%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
 
 
-def parse_iso(text: str) -> float:
-    """Parse an ISO-8601 date or date-time (naive means UTC) into epoch seconds."""
+def parse_datetime(text: str) -> datetime:
+    """Parse an ISO-8601 date or date-time (naive means UTC) into an aware UTC datetime."""
     value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+    return dt.astimezone(UTC)
+
+
+def parse_iso(text: str) -> float:
+    """Parse an ISO-8601 date or date-time (naive means UTC) into epoch seconds."""
+    return parse_datetime(text).timestamp()
+
+
+def canonical(text: str) -> str:
+    """Outreach's form of a written timestamp, exact to the millisecond (no float round trip)."""
+    return format_utc(parse_datetime(text))

@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-from .clock import iso, parse_iso
+from .clock import canonical
 from .registry import Attribute
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # SQLite's INTEGER range
@@ -97,7 +97,7 @@ def _validate_string(attr: Attribute, value: Any) -> str:
 
 def _canonical_datetime(attr: Attribute, value: str) -> str:
     try:
-        return iso(parse_iso(value))
+        return canonical(value)
     except (ValueError, OverflowError, OSError) as exc:
         raise InvalidValue(f"{attr.name} must be an ISO-8601 date-time.") from exc
 
@@ -136,7 +136,7 @@ def parse_literal(attr: Attribute, text: str) -> Any:
         return 1 if text == "true" else 0
     if attr.format == "date-time":
         try:
-            return iso(parse_iso(text))
+            return canonical(text)
         except (ValueError, OverflowError, OSError) as exc:
             raise InvalidValue(f"'{text}' is not an ISO-8601 date-time.") from exc
     return text
