@@ -29,7 +29,7 @@ KEYED = re.compile(r'("\s*:\s*"|=)')
 SECRET_WORDS = {"token": KEYED, "secret": KEYED, "code": KEYED, "bearer": re.compile(r"\s+"),
                 "password": KEYED, "passwd": KEYED}
 VALUE_END = {'"': re.compile(r'(?:[^"\\]|\\.)*'), "=": re.compile(r"[^&\s;]*"),
-             " ": re.compile(r"[^\s\"',]+")}
+             " ": re.compile(r"[^\s\"',]*")}
 JWT = re.compile(r"eyJ[\w-]*(?:\.[\w-]*){0,2}")
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization"}

@@ -12,6 +12,8 @@ import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mock_outreach.app import create_app
 from mock_outreach.journal import redact
@@ -159,3 +161,22 @@ def test_journal_size_zero_turns_the_journal_off(client: FlaskClient) -> None:
     client.put("/__mock__/settings", json={"journal_size": 0})
     client.get("/api/v2/users")
     assert client.get("/__mock__/journal").get_json() == {"entries": []}
+
+
+@pytest.mark.parametrize("text", ["Bearer ", 'x": "Bearer "', "code=", '"token": "', "eyJ",
+                                  "token", "BEARER\t"])
+def test_redaction_survives_empty_and_cut_values(text: str) -> None:
+    redacted = redact(text)  # the fuzzer once found `"Bearer "` followed by a quote crashing it
+    assert redacted == text or "[redacted" in redacted
+
+
+SECRET_VALUE = "S3cr3tV4lue"
+
+
+@given(st.text(max_size=60), st.sampled_from(['"access_token": "{}"', "code={}", "Bearer {}",
+                                               '"clientSecret":"{}"', "password={}&x=1"]),
+       st.text(max_size=60))
+def test_redaction_never_fails_and_always_hides_a_planted_secret(
+        before: str, template: str, after: str) -> None:
+    text = before + " " + template.format(SECRET_VALUE) + " " + after
+    assert SECRET_VALUE not in redact(text)
