@@ -92,7 +92,7 @@ class Journal:
 
     def record(self, entry: dict[str, Any]) -> None:
         """Append one (already redacted) entry and forget the oldest beyond the size."""
-        with self.store.transaction() as conn:
+        with self.store.transaction(durable=False) as conn:
             cur = conn.execute(
                 "INSERT INTO journal (at, method, path, query, status, user_id, duration_ms, "
                 "request, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
