@@ -77,6 +77,11 @@ def parse_rule(data: dict[str, Any]) -> dict[str, Any]:
         params["status"] = _int(data, "status", 400, 599, required=True)
     if action == "latency_ms":
         params["latency_ms"] = _int(data, "latency_ms", 0, 120_000, required=True)
+    if action == "drop_connection" and data.get("after") is not None:
+        if not isinstance(data["after"], bool):
+            raise ValidationFailed("`after` must be true or false.", pointer="/after")
+        # after=true: the route runs (a write commits), then the socket closes unanswered.
+        params["after"] = data["after"]
     method, path = data.get("method"), data.get("path", "*")
     if method is not None and (not isinstance(method, str) or not method.isalpha()):
         raise ValidationFailed("`method` must be an HTTP method name.", pointer="/method")
@@ -144,6 +149,6 @@ class Faults:
         for fault in self.rules():
             if fault.matches(method, path, user_id) and self.fire(fault):
                 fired.append(fault)
-                if fault.action in TERMINAL:
+                if fault.action in TERMINAL and not fault.params.get("after"):
                     break
         return fired

@@ -87,6 +87,9 @@ def apply_faults() -> Response | None:
             token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
             state.tokens.expire(access_token=token)
             g.pop("grant", None)
+        elif fault.action == "drop_connection" and fault.params.get("after"):
+            client_socket()  # fail before the route runs when there is no socket to close
+            g.drop_after = True
         elif fault.action == "drop_connection":
             return drop_connection()
         elif fault.action == "rate_limit":
@@ -114,12 +117,17 @@ def fault_status(status: int) -> Response:
     raise error
 
 
-def drop_connection() -> Response:
-    """Close the client's socket without answering (real servers only)."""
+def client_socket() -> socket.socket:
     sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if sock is None:
         raise ApiError("The drop_connection fault needs a real HTTP server; an in-process "
                        "transport has no socket to close.")
+    return sock
+
+
+def drop_connection() -> Response:
+    """Close the client's socket without answering (real servers only)."""
+    sock = client_socket()
     request.get_data()  # keep the body for the journal before the socket goes
     g.dropped = True
     with contextlib.suppress(OSError):
@@ -139,6 +147,8 @@ def count_request() -> None:
 
 
 def after(response: Response) -> Response:
+    if g.get("drop_after"):
+        response = drop_connection()
     budget = g.get("budget")
     if budget is not None and request.path.startswith("/api/v2"):
         response.headers.update(budget.headers())

@@ -87,6 +87,19 @@ def test_drop_connection_closes_the_socket_without_an_answer(http: httpx.Client)
     assert entry["response"]["dropped"] is True
 
 
+def test_drop_after_lets_the_write_commit_then_closes_the_socket(http: httpx.Client) -> None:
+    headers = {**bearer(http), "Content-Type": "application/vnd.api+json"}
+    fault(http, action="drop_connection", after=True, path="/api/v2/calls", method="POST",
+          times=1)
+    body = b'{"data": {"type": "call", "attributes": {"vendorCallId": "dropped-after-1"}}}'
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/api/v2/calls", headers=headers, content=body)
+    calls = http.get("/api/v2/calls", headers=headers).json()["data"]
+    assert [c["attributes"]["vendorCallId"] for c in calls].count("dropped-after-1") == 1
+    assert http.post("/__mock__/faults", json={"action": "drop_connection",
+                                               "after": "yes"}).status_code == 422
+
+
 def test_drop_connection_in_process_explains_it_needs_a_server() -> None:
     client = create_app({"dataset": "demo", "webhook_worker": False}).test_client()
     client.post("/__mock__/faults", json={"action": "drop_connection"})
