@@ -48,6 +48,16 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.set(self.now() + seconds)
 
+    def snapshot(self) -> dict[str, float | None]:
+        """What other processes need to see the same time: offset and frozen instant."""
+        with self._lock:
+            return {"offset": self._offset, "frozen_at": self._frozen_at}
+
+    def restore(self, snapshot: dict[str, float | None]) -> None:
+        with self._lock:
+            self._offset = float(snapshot.get("offset") or 0.0)
+            self._frozen_at = snapshot.get("frozen_at")
+
     def state(self) -> dict[str, object]:
         return {"now": iso(self.now()), "epoch": self.now(), "frozen": self.frozen}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import sqlite3
 from typing import Any
 
@@ -137,7 +138,15 @@ def set_clock() -> Response:
             from exc
     if "freeze" in data:
         clock.freeze() if data["freeze"] else clock.unfreeze()
+    share_clock(mock())
     return reply(clock.state())
+
+
+def share_clock(state: Any) -> None:
+    """Store the clock so that every worker on this database reads the same time."""
+    snapshot = state.clock.snapshot()
+    state.store.kv_set("clock", snapshot)
+    state.extras["clock_raw"] = json.dumps(snapshot)  # as kv_set stores it
 
 
 @control.get("/orgs")

@@ -39,12 +39,16 @@ def watched() -> bool:
 
 
 def sync_shared() -> int:
-    """Adopt settings another worker stored; say how many fault rules exist (one query)."""
+    """Adopt settings and the clock another worker stored; count fault rules (one query)."""
     state = mock()
-    raw, faults = state.store.query(
-        "SELECT (SELECT value FROM kv WHERE key = 'settings'), (SELECT count(*) FROM faults)")[0]
+    raw, clock, faults = state.store.query(
+        "SELECT (SELECT value FROM kv WHERE key = 'settings'), "
+        "(SELECT value FROM kv WHERE key = 'clock'), (SELECT count(*) FROM faults)")[0]
     if raw is not None and raw != state.extras.get("settings_raw"):
         adopt_settings(state, raw)
+    if clock is not None and clock != state.extras.get("clock_raw"):
+        state.clock.restore(json.loads(clock))
+        state.extras["clock_raw"] = clock
     return faults
 
 

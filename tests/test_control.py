@@ -123,3 +123,16 @@ def test_tokens_in_an_imported_state_keep_working(client, auth):
     other = create_app({"dataset": "empty", "webhook_worker": False}).test_client()
     assert other.put("/__mock__/state", json=exported).status_code == 200
     assert other.get("/api/v2/prospects/1", headers=auth).status_code == 200
+
+
+def test_clock_changes_reach_every_app_on_the_same_database(tmp_path):
+    db = str(tmp_path / "shared.db")
+    first = create_app({"db": db, "webhook_worker": False}).test_client()
+    second = create_app({"db": db, "webhook_worker": False}).test_client()
+    first.post("/__mock__/clock", json={"set": "2033-03-03T03:03:03Z", "freeze": True})
+    assert second.get("/__mock__/clock").get_json()["now"] == "2033-03-03T03:03:03.000Z"
+    token = second.post("/__mock__/tokens", json={"email": "ava.reed@acme.example"}).get_json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert first.get("/api/v2/users/1", headers=headers).status_code == 200
+    first.post("/__mock__/clock", json={"advance": 7200})
+    assert second.get("/api/v2/users/1", headers=headers).status_code == 401
