@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -52,6 +53,8 @@ def full_name(write: Write, record: Record | None) -> None:
 
 
 class UserHooks:
+    """A user's `name` derives from first and last name."""
+
     @staticmethod
     def before_create(svc: Resources, actor: Actor, write: Write) -> None:
         full_name(write, None)
@@ -61,16 +64,27 @@ class UserHooks:
         full_name(write, record)
 
 
-class ProspectHooks:
+def keeps_parent_in_step(link: str, sync: Callable[[Resources, Actor, int | None], None]) -> type:
+    """Hooks for a child type whose parent (through `link`) derives something from its children:
+    after any write or delete, the parent it has (and the one it had) is brought up to date."""
+
+    class Hooks:
+        @staticmethod
+        def after_write(svc: Resources, actor: Actor, record: Record, write: Write,
+                        before: Record | None) -> None:
+            parents = {record.links.get(link), before.links.get(link) if before else None}
+            for parent in parents - {None}:
+                sync(svc, actor, parent)
+
+        @staticmethod
+        def after_delete(svc: Resources, actor: Actor, record: Record) -> None:
+            sync(svc, actor, record.links.get(link))
+
+    return Hooks
+
+
+class ProspectHooks(UserHooks):
     """Names derive from first/last; phone arrays and phoneNumber records stay in step."""
-
-    @staticmethod
-    def before_create(svc: Resources, actor: Actor, write: Write) -> None:
-        full_name(write, None)
-
-    @staticmethod
-    def before_update(svc: Resources, actor: Actor, record: Record, write: Write) -> None:
-        full_name(write, record)
 
     @staticmethod
     def after_write(svc: Resources, actor: Actor, record: Record, write: Write,
@@ -116,17 +130,7 @@ def sync_phones_from_numbers(svc: Resources, actor: Actor, prospect_id: int | No
                      {"phoneNumbers": [p.id for p in phones]})
 
 
-class PhoneNumberHooks:
-    @staticmethod
-    def after_write(svc: Resources, actor: Actor, record: Record, write: Write,
-                    before: Record | None) -> None:
-        sync_phones_from_numbers(svc, actor, record.links.get("prospect"))
-        if before is not None and before.links.get("prospect") != record.links.get("prospect"):
-            sync_phones_from_numbers(svc, actor, before.links.get("prospect"))
-
-    @staticmethod
-    def after_delete(svc: Resources, actor: Actor, record: Record) -> None:
-        sync_phones_from_numbers(svc, actor, record.links.get("prospect"))
+PhoneNumberHooks = keeps_parent_in_step("prospect", sync_phones_from_numbers)
 
 
 class WebhookHooks:
@@ -204,13 +208,14 @@ SequenceTemplateHooks = SequenceHooks
 
 def hooks_table() -> dict[str, Any]:
     """The per-type hook objects, keyed by JSON:API type."""
-    from .tasks import CallHooks, SequenceStateHooks, TaskHooks
+    from .tasks import SequenceStateHooks, TaskHooks, latest_call_of_task
 
     return {
         "user": UserHooks, "prospect": ProspectHooks, "phoneNumber": PhoneNumberHooks,
         "webhook": WebhookHooks, "sequence": SequenceHooks,
         "sequenceTemplate": SequenceTemplateHooks, "task": TaskHooks,
-        "sequenceState": SequenceStateHooks, "call": CallHooks, "mailing": MailingHooks,
+        "sequenceState": SequenceStateHooks, "mailing": MailingHooks,
+        "call": keeps_parent_in_step("task", latest_call_of_task),
     }
 
 

@@ -76,23 +76,8 @@ def derive_subject_links(svc: Resources, actor: Actor, write: Write) -> None:
                        prospectPhoneNumbers=links.get("phoneNumbers") or [])
 
 
-class CallHooks:
-    """A call logged against a task becomes the task's `call` (its `calls` link lists them)."""
-
-    @staticmethod
-    def after_write(svc: Resources, actor: Actor, record: Record, write: Write,
-                    before: Record | None) -> None:
-        if "task" in write.links:
-            latest_call_of_task(svc, actor, record.links.get("task"))
-        if before is not None and before.links.get("task") != record.links.get("task"):
-            latest_call_of_task(svc, actor, before.links.get("task"))
-
-    @staticmethod
-    def after_delete(svc: Resources, actor: Actor, record: Record) -> None:
-        latest_call_of_task(svc, actor, record.links.get("task"))
-
-
 def latest_call_of_task(svc: Resources, actor: Actor, task_id: int | None) -> None:
+    """A task's `call` is the latest call logged against it (its `calls` link lists them all)."""
     if not task_id or not svc.store.exists("task", actor.org_id, task_id):
         return
     rows = svc.store.query('SELECT max(id) FROM r_call WHERE org_id = ? AND "task.id" = ?',
