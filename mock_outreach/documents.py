@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from .listing import Page
 from .query import ListQuery, encode_cursor
-from .registry import LINKS, OPAQUE, TO_MANY, TO_ONE, Registry, ResourceType
-from .store import Record, Store
+from .registry import OPAQUE, TO_MANY, TO_ONE, Registry, ResourceType
+from .store import Record, Store, q
 
 
 def dumps(data: Any) -> str:
@@ -81,7 +81,8 @@ class Renderer:
         docs = self.docs(rtype, org_id, page.rows, base)
         parts = ['"data":[' + ",".join(self._shape(rtype.name, d, query) for d in docs) + "]"]
         if query.include:
-            parts.append('"included":' + self._included(rtype, org_id, docs, query, base))
+            ids = [rid for rid, _, _ in page.rows]
+            parts.append('"included":' + self._included(rtype, org_id, ids, query, base))
         links = self._links(page, query, self_url, args) if docs else None
         if links:
             parts.append('"links":' + dumps(links))
@@ -102,7 +103,8 @@ class Renderer:
             return None
         parts = ['"data":' + self._shape(rtype.name, doc, query)]
         if query.include:
-            parts.append('"included":' + self._included(rtype, org_id, [doc], query, base))
+            parts.append('"included":' + self._included(rtype, org_id, [record_id], query,
+                                                         base))
         return "{" + ",".join(parts) + "}"
 
     def _shape(self, type_name: str, doc: str, query: ListQuery) -> str:
@@ -124,32 +126,45 @@ class Renderer:
             data["meta"] = meta
         return dumps(data)
 
-    def _included(self, rtype: ResourceType, org_id: int, docs: list[str], query: ListQuery,
+    def _included(self, rtype: ResourceType, org_id: int, ids: list[int], query: ListQuery,
                   base: str) -> str:
-        primary = [json.loads(d) for d in docs]  # parsed once, for every include path
-        seen = {(rtype.name, r["id"]) for r in primary}
+        """Each related resource once, following linkage stored in columns (no doc parsing)."""
+        seen = {(rtype.name, i) for i in ids}
         out: list[str] = []
         for path in query.include:
-            level = primary
-            for depth, name in enumerate(path):
-                wanted: dict[str, list[int]] = {}
-                for resource in level:
-                    for link in linkage(resource, name):
-                        wanted.setdefault(link["type"], []).append(link["id"])
-                deeper = depth + 1 < len(path)  # only a nested path reads the next level
-                level = []
-                for type_name, ids in wanted.items():
-                    if type_name not in self.registry:
+            level = {rtype.name: ids}
+            for name in path:
+                wanted: dict[str, set[int]] = {}
+                for type_name, type_ids in level.items():
+                    for kind, rid in self.linked(self.registry[type_name], org_id, type_ids,
+                                                 name):
+                        wanted.setdefault(kind, set()).add(rid)
+                level = {}
+                for kind, kind_ids in wanted.items():
+                    if kind not in self.registry:
                         continue
-                    found = self.docs_by_id(self.registry[type_name], org_id,
-                                            sorted(set(ids)), base)
+                    found = self.docs_by_id(self.registry[kind], org_id, sorted(kind_ids), base)
+                    level[kind] = list(found)
                     for rid, doc in found.items():
-                        if deeper:
-                            level.append(json.loads(doc))
-                        if (type_name, rid) not in seen:
-                            seen.add((type_name, rid))
-                            out.append(self._shape(type_name, doc, query))
+                        if (kind, rid) not in seen:
+                            seen.add((kind, rid))
+                            out.append(self._shape(kind, doc, query))
         return "[" + ",".join(out) + "]"
+
+    def linked(self, rtype: ResourceType, org_id: int, ids: list[int],
+               name: str) -> list[tuple[str, int]]:
+        """(type, id) of what `name` links to from these records, read from the columns."""
+        rel = rtype.relationships.get(name)
+        if rel is None or rel.kind not in (TO_ONE, TO_MANY) or not ids:
+            return []
+        cols = q(rel.column) + (f", {q(rel.type_column)}" if rel.polymorphic else "")
+        rows = self.store.query(f"SELECT {cols} FROM {rtype.table} WHERE org_id = ? AND id IN "
+                                f"({', '.join('?' for _ in ids)})", [org_id, *ids])
+        if rel.kind == TO_MANY:
+            return [(rel.targets[0], i) for (value,) in rows if value for i in json.loads(value)]
+        if rel.polymorphic:
+            return [(kind, rid) for rid, kind in rows if rid is not None]
+        return [(rel.targets[0], rid) for (rid,) in rows if rid is not None]
 
     def _links(self, page: Page, query: ListQuery, self_url: str, args: Any) -> dict[str, str]:
         kept = [(k, v) for k in args for v in args.getlist(k)
@@ -169,11 +184,4 @@ class Renderer:
         return links
 
 
-def linkage(resource: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    data = resource.get("relationships", {}).get(name, {}).get("data")
-    if data is None:
-        return []
-    return data if isinstance(data, list) else [data]
-
-
-__all__ = ["LINKS", "Renderer", "dumps", "linkage"]
+__all__ = ["Renderer", "dumps"]
