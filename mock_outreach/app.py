@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from .behaviours import hooks_table
 from .clock import Clock
 from .documents import Renderer, dumps
-from .errors import ApiError, MethodNotAllowed, NotFound
+from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound
 from .listing import Lister
 from .query import QueryParser
 from .registry import Registry, load_registry
@@ -131,6 +131,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
         return error_response(error)
+
+    @app.errorhandler(OverflowError)
+    def handle_overflow(error: OverflowError) -> Response:
+        # Only client-supplied numbers reach SQLite unbounded; beyond 64 bits is bad input.
+        return error_response(BadRequest("A number in the request is out of range.",
+                                         error_id="numberOutOfRange"))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:

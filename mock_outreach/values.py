@@ -146,7 +146,7 @@ def parse_id(text: Any) -> int:
     """A resource id: an integer, or a string of digits (fidelity decision 8)."""
     if isinstance(text, bool):
         raise InvalidValue("ids must be integers.")
-    if isinstance(text, int):
+    if isinstance(text, int) and 0 < text <= INT_MAX:
         return text
     if isinstance(text, str) and text.isdigit() and len(text) < 19:
         return int(text)

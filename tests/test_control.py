@@ -136,3 +136,16 @@ def test_clock_changes_reach_every_app_on_the_same_database(tmp_path):
     assert first.get("/api/v2/users/1", headers=headers).status_code == 200
     first.post("/__mock__/clock", json={"advance": 7200})
     assert second.get("/api/v2/users/1", headers=headers).status_code == 401
+
+
+def test_numbers_beyond_64_bits_in_control_requests_are_400_not_500(client):
+    huge = "99999999999999999999999"
+    for path in (f"/__mock__/users?org={huge}", f"/__mock__/journal?user_id={huge}",
+                 f"/__mock__/webhooks/deliveries?webhook_id={huge}",
+                 f"/__mock__/webhooks/deliveries/{huge}"):
+        reply = client.get(path)
+        assert reply.status_code == 400, path
+        assert reply.get_json()["errors"][0]["id"] == "numberOutOfRange"
+    for path, body in (("/__mock__/tokens/expire", {"user_id": 10**30}),
+                       ("/__mock__/tokens/revoke", {"token_id": 10**30})):
+        assert client.post(path, json=body).status_code == 400, path

@@ -51,6 +51,8 @@ def test_read_only_or_unknown_attribute_is_400_unknown_attribute(client, write_h
     {"prospect": {"data": {"type": "prospect", "id": "abc"}}},
     {"prospect": {"data": {"type": "account", "id": 1}}},
     {"prospect": {"data": {"type": "prospect", "id": 999999}}},
+    {"prospect": {"data": {"type": "prospect", "id": 14584239335658115072}}},
+    {"prospect": {"data": {"type": "prospect", "id": -3}}},
     {"prospect": {"id": 1}},
 ])
 def test_bad_relationship_linkage_is_422(client, write_headers, relationships):
