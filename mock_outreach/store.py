@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bulk import BulkLoading
+from .bulk import quote as q
 from .clock import Clock, iso
 from .registry import TO_MANY, TO_ONE, Registry, ResourceType
 from .values import from_sql, to_sql
@@ -28,11 +30,6 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def q(name: str) -> str:
-    """Quote an SQL identifier (attribute names include SQL keywords such as `from`)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass
 class Record:
     """One stored resource: JSON attribute values and relationship linkage."""
@@ -44,7 +41,7 @@ class Record:
     links: dict[str, Any] = field(default_factory=dict)  # to-one: id | (type, id); to-many: [ids]
 
 
-class Store:
+class Store(BulkLoading):
     """All persistent state of one mock instance, behind one lock and one connection."""
 
     def __init__(self, registry: Registry, clock: Clock, path: str = ":memory:",
@@ -63,6 +60,7 @@ class Store:
         self.conn.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples; fast on big tables
         self._depth = 0
         self._indexed: set[tuple[str, str]] = set()
+        self._schema_version = -1
         self.create_schema()
 
     # -- schema -----------------------------------------------------------------------------
@@ -106,15 +104,21 @@ class Store:
 
         Building ~20 indexes per type up front would dominate seeding a large org; a lazily
         built index serves every later query (and every worker: it lives in the file)."""
-        if (rtype.table, column) in self._indexed:
-            return
-        name = f"{rtype.table}__{column.replace('.', '_')}"
-        with self.transaction() as conn:
-            conn.execute(self._column_index_sql(rtype, column))
-            # Statistics for the new index, so that the planner does not prefer it blindly
-            # over a more selective one (e.g. state=incomplete over owner).
-            conn.execute(f"ANALYZE {q(name)}")
-        self._indexed.add((rtype.table, column))
+        with self.lock:
+            version = self.conn.execute("PRAGMA schema_version").fetchone()[0]
+            if version != self._schema_version:  # another worker re-seeded: indexes may be gone
+                self._indexed.clear()
+                self._schema_version = version
+            if (rtype.table, column) in self._indexed:
+                return
+            name = f"{rtype.table}__{column.replace('.', '_')}"
+            with self.transaction() as conn:
+                conn.execute(self._column_index_sql(rtype, column))
+                # Statistics for the new index, so that the planner does not prefer it blindly
+                # over a more selective one (e.g. state=incomplete over owner).
+                conn.execute(f"ANALYZE {q(name)}")
+            self._indexed.add((rtype.table, column))
+            self._schema_version = self.conn.execute("PRAGMA schema_version").fetchone()[0]
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
@@ -195,60 +199,6 @@ class Store:
             cur = conn.execute(f"INSERT INTO {rtype.table} ({cols}) VALUES ({marks})",
                                tuple(values.values()))
             return self.get(type_name, org_id, cur.lastrowid)  # type: ignore[arg-type,return-value]
-
-    def bulk_insert(self, type_name: str, org_id: int,
-                    rows: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-        """Insert many records of one shape quickly (seeding); stamps are the caller's job."""
-        rtype = self.registry[type_name]
-        batch: list[tuple[Any, ...]] = []
-        cols: list[str] | None = None
-        with self.transaction() as conn:
-            for attrs, links in rows:
-                values = self._row_values(rtype, attrs, links)
-                values["org_id"] = org_id
-                if cols is None:
-                    cols = list(values)
-                    sql = (f"INSERT INTO {rtype.table} ({', '.join(q(c) for c in cols)}) "
-                           f"VALUES ({', '.join('?' for _ in cols)})")
-                batch.append(tuple(values[c] for c in cols))
-                if len(batch) >= 5000:
-                    conn.executemany(sql, batch)
-                    batch.clear()
-            if batch and cols is not None:
-                conn.executemany(sql, batch)
-
-    def insert_rows(self, type_name: str, columns: list[str],
-                    rows: Iterable[tuple[Any, ...]]) -> int:
-        """Insert raw column tuples (SQL values, ids included) in one transaction; seeding only."""
-        table = self.registry[type_name].table
-        sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
-               f"VALUES ({', '.join('?' for _ in columns)})")
-        with self.transaction() as conn:
-            return conn.executemany(sql, rows).rowcount
-
-    @contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Seeding mode: secondary indexes dropped and rebuilt once, no fsync until the end."""
-        with self.lock:
-            names = [r[0] for r in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'r\\_%' "
-                "ESCAPE '\\' AND sql IS NOT NULL")]
-            self.conn.execute("PRAGMA synchronous=OFF")
-            try:
-                with self.transaction() as conn:
-                    for name in names:
-                        conn.execute(f"DROP INDEX IF EXISTS {q(name)}")
-                self._indexed.clear()
-                yield
-            finally:
-                self.conn.execute("PRAGMA cache_size=-262144")
-                with self.transaction() as conn:
-                    for rtype in self.registry:
-                        for sql in self._index_sql(rtype):
-                            conn.execute(sql)
-                    conn.execute("ANALYZE")
-                self.conn.execute("PRAGMA cache_size=-2000")
-                self.conn.execute(f"PRAGMA synchronous={self.synchronous}")
 
     def update(self, type_name: str, org_id: int, record_id: int, attrs: dict[str, Any],
                links: dict[str, Any] | None = None) -> Record:

@@ -149,3 +149,27 @@ def test_numbers_beyond_64_bits_in_control_requests_are_400_not_500(client):
     for path, body in (("/__mock__/tokens/expire", {"user_id": 10**30}),
                        ("/__mock__/tokens/revoke", {"token_id": 10**30})):
         assert client.post(path, json=body).status_code == 400, path
+
+
+def test_an_index_dropped_by_another_workers_reseed_is_rebuilt(tmp_path):
+    db = str(tmp_path / "shared.db")
+    first = create_app({"db": db, "webhook_worker": False})
+    second = create_app({"db": db, "webhook_worker": False}).test_client()
+    client = first.test_client()
+
+    def query_title() -> None:
+        token = client.post("/__mock__/tokens", json={"user_id": 1}).get_json()
+        reply = client.get("/api/v2/prospects?filter[title]=__notnull__",
+                           headers={"Authorization": f"Bearer {token['access_token']}"})
+        assert reply.status_code == 200
+
+    def has_title_index() -> bool:
+        store = first.extensions["mock_outreach"].store
+        return bool(store.query("SELECT 1 FROM sqlite_master WHERE name = 'r_prospect__title'"))
+
+    query_title()
+    assert has_title_index()
+    assert second.post("/__mock__/seed", json={"prospects": 50}).status_code == 200
+    assert not has_title_index()
+    query_title()
+    assert has_title_index()
