@@ -78,15 +78,29 @@ def resource_schemas(rtype: ResourceType) -> dict[str, Any]:
     }
 
 
+def query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema}
+
+
+def reading_parameters(rtype: ResourceType) -> list[dict[str, Any]]:
+    """What any GET accepts: include, the type's sparse fieldset and the meta flags."""
+    return [query("include", {"type": "string"}),
+            query(f"fields[{rtype.name}]", {"type": "string"}),
+            query("provideAuthorizationMeta", {"type": "boolean"}),
+            query("provideDataConnections", {"type": "boolean"})]
+
+
 def query_parameters(rtype: ResourceType) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": "sort", "in": "query", "schema": {"type": "string"}},
-        {"name": "include", "in": "query", "schema": {"type": "string"}},
-        {"name": "count", "in": "query", "schema": {"type": "boolean"}},
-        {"name": "page[size]", "in": "query",
-         "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-        {"name": "page[after]", "in": "query", "schema": {"type": "string"}},
-        {"name": "newFilterSyntax", "in": "query", "schema": {"type": "boolean"}},
+        *reading_parameters(rtype),
+        query("sort", {"type": "string"}),
+        query("count", {"type": "boolean"}),
+        query("page[size]", {"type": "integer", "minimum": 1, "maximum": 1000}),
+        query("page[after]", {"type": "string"}),
+        query("page[before]", {"type": "string"}),
+        query("page[offset]", {"type": "integer", "minimum": 0, "maximum": 10000}),
+        query("page[limit]", {"type": "integer", "minimum": 1, "maximum": 1000}),
+        query("newFilterSyntax", {"type": "boolean"}),
     ]
     for attr in rtype.attributes.values():
         if attr.filterable:
@@ -133,9 +147,9 @@ def operations(rtype: ResourceType) -> dict[str, Any]:
         coll["post"] = {"operationId": f"create_{name}", "tags": [tag], "requestBody": body,
                         "responses": responses("201", ref)}
     if "get" in rtype.operations:
-        member["get"] = {"operationId": f"get_{name}", "tags": [tag], "parameters": [
-            member_id, {"name": "include", "in": "query", "schema": {"type": "string"}}],
-            "responses": responses("200", ref)}
+        member["get"] = {"operationId": f"get_{name}", "tags": [tag],
+                         "parameters": [member_id, *reading_parameters(rtype)],
+                         "responses": responses("200", ref)}
     if "update" in rtype.operations:
         member["patch"] = {"operationId": f"update_{name}", "tags": [tag],
                            "parameters": [member_id], "requestBody": body,
