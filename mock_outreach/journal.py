@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
 from .store import Store
@@ -83,29 +84,60 @@ def body_text(data: bytes) -> str:
 
 
 class Journal:
-    """The ring of recent requests, in the store so that every worker's requests appear."""
+    """The ring of recent requests, in the store so that every worker's requests appear.
+
+    Entries are written in batches (every FLUSH_AFTER_S or FLUSH_ROWS entries, and before any
+    read of this process's journal), so that a request does not pay for a write transaction;
+    another worker's newest entries show up within FLUSH_AFTER_S."""
+
+    FLUSH_AFTER_S = 0.05
+    FLUSH_ROWS = 64
 
     def __init__(self, store: Store, settings: Any):
         self.store = store
         self.settings = settings
+        self.lock = threading.Lock()
+        self.pending: list[tuple[Any, ...]] = []
+        self.timer: threading.Timer | None = None
         store.execute(JOURNAL_TABLE)
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Append one (already redacted) entry and forget the oldest beyond the size."""
+        """Queue one (already redacted) entry; it is written with the next batch."""
+        row = (entry["at"], entry["method"], entry["path"], redact(entry["query"]),
+               entry["status"], entry["user_id"], entry["duration_ms"],
+               json.dumps(entry["request"]), json.dumps(entry["response"]))
+        with self.lock:
+            self.pending.append(row)
+            full = len(self.pending) >= self.FLUSH_ROWS
+            if not full and self.timer is None:
+                self.timer = threading.Timer(self.FLUSH_AFTER_S, self.flush)
+                self.timer.daemon = True
+                self.timer.start()
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued entries in one transaction and forget the oldest beyond the size."""
+        with self.lock:
+            rows, self.pending = self.pending, []
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+        if not rows:
+            return
         with self.store.transaction(durable=False) as conn:
-            cur = conn.execute(
+            conn.executemany(
                 "INSERT INTO journal (at, method, path, query, status, user_id, duration_ms, "
-                "request, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry["at"], entry["method"], entry["path"], redact(entry["query"]),
-                 entry["status"], entry["user_id"], entry["duration_ms"],
-                 json.dumps(entry["request"]), json.dumps(entry["response"])))
+                "request, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            last = conn.execute("SELECT max(id) FROM journal").fetchone()[0] or 0
             keep = max(0, int(self.settings.journal_size))
-            conn.execute("DELETE FROM journal WHERE id <= ?", ((cur.lastrowid or 0) - keep,))
+            conn.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
 
     def entries(self, path: str | None = None, method: str | None = None,
                 status: int | None = None, user_id: int | None = None,
                 limit: int = 100) -> list[dict[str, Any]]:
         """Newest first; `path` is a glob when it has wildcards, else a prefix."""
+        self.flush()
         where, params = ["1"], []
         if path:
             wild = any(c in path for c in "*?[")
@@ -125,4 +157,6 @@ class Journal:
                  "request": json.loads(r[8]), "response": json.loads(r[9])} for r in rows]
 
     def clear(self) -> None:
+        with self.lock:
+            self.pending.clear()
         self.store.execute("DELETE FROM journal")
