@@ -30,7 +30,8 @@ def document(body: str, status: int = 200, headers: dict[str, str] | None = None
 
 def base_url() -> str:
     configured = mock().base_url
-    return configured or request.host_url.rstrip("/") + "/api/v2"
+    # Built from the Host header directly: werkzeug's host_url re-parses the URL every time.
+    return configured or f"{request.scheme}://{request.host}/api/v2"
 
 
 def authenticate() -> Grant:
