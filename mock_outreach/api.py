@@ -65,7 +65,15 @@ def actor_for(collection: str, operation: str) -> tuple[ResourceType, Grant, Act
     grant = authenticate()
     rtype = resource_type(collection, operation)
     require_scope(grant, rtype, LEVELS[request.method])
+    check_bodyless_content_type()
     return rtype, grant, Actor(org_id=grant.org_id, user_id=grant.user_id)
+
+
+def check_bodyless_content_type() -> None:
+    """Outreach may want the JSON:API media type on every request; optional (off by default)."""
+    if (request.method in ("GET", "DELETE") or "/actions/" in request.path) and mock(
+            ).settings.require_content_type_on_reads and request.mimetype != MEDIA_TYPE:
+        raise UnsupportedMediaType(f"Expected Content-Type header to be '{MEDIA_TYPE}'.")
 
 
 def parse_id_segment(text: str, rtype: ResourceType) -> int:
@@ -124,7 +132,8 @@ def list_resources(collection: str) -> Response:
 def create_resource(collection: str) -> Response:
     rtype, _, actor = actor_for(collection, "create")
     state = mock()
-    write = parse_write(state.store, rtype, actor.org_id, json_body(), None)
+    write = parse_write(state.store, rtype, actor.org_id, json_body(), None,
+                        state.settings.numeric_string_ids)
     record = state.resources.create(rtype, actor, write)
     body = state.renderer.single(rtype, actor.org_id, record, base_url())
     location = f"{base_url()}/{rtype.collection}/{record.id}"
@@ -148,7 +157,8 @@ def update_resource(collection: str, record_id: str) -> Response:
     rtype, _, actor = actor_for(collection, "update")
     state = mock()
     record = state.resources.find(rtype, actor, parse_id_segment(record_id, rtype))
-    write = parse_write(state.store, rtype, actor.org_id, json_body(), record.id)
+    write = parse_write(state.store, rtype, actor.org_id, json_body(), record.id,
+                        state.settings.numeric_string_ids)
     record = state.resources.update(rtype, actor, record, write)
     return document(state.renderer.single(rtype, actor.org_id, record, base_url()))
 
@@ -170,6 +180,7 @@ def member_action(collection: str, record_id: str, name: str) -> Response:
         raise NotFound(f"There is no action '{name}' on {rtype.collection}.",
                        error_id="routeNotFound")
     require_scope(grant, rtype, "write")
+    check_bodyless_content_type()
     actor = Actor(org_id=grant.org_id, user_id=grant.user_id)
     state = mock()
     state.parser.check_top_level(request.args, {"actionParams"})

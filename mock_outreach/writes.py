@@ -27,7 +27,7 @@ def envelope_error(detail: str, pointer: str = "/data") -> ValidationFailed:
 
 
 def parse_write(store: Store, rtype: ResourceType, org_id: int, body: Any,
-                record_id: int | None) -> Write:
+                record_id: int | None, numeric_strings: bool = True) -> Write:
     """Check the envelope, attributes and relationships; raise the errors Outreach answers."""
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
@@ -44,7 +44,7 @@ def parse_write(store: Store, rtype: ResourceType, org_id: int, body: Any,
     if not isinstance(relationships, dict):
         raise envelope_error("`relationships` must be an object.", "/data/relationships")
     for name, value in relationships.items():
-        _write_relationship(store, rtype, org_id, name, value, write, errors)
+        _write_relationship(store, rtype, org_id, name, value, write, errors, numeric_strings)
     if errors:
         raise errors[0] if len(errors) == 1 else MultipleErrors(errors)
     return write
@@ -83,7 +83,7 @@ def _write_attribute(rtype: ResourceType, name: str, value: Any, write: Write,
 
 
 def _write_relationship(store: Store, rtype: ResourceType, org_id: int, name: str, value: Any,
-                        write: Write, errors: list[ApiError]) -> None:
+                        write: Write, errors: list[ApiError], numeric_strings: bool) -> None:
     pointer = f"/data/relationships/{name}"
     rel = rtype.relationships.get(name)
     if rel is None or rel.read_only or rel.kind not in (TO_ONE, TO_MANY):
@@ -96,29 +96,33 @@ def _write_relationship(store: Store, rtype: ResourceType, org_id: int, name: st
                                        pointer=pointer))
         return
     try:
-        write.links[name] = _linkage(store, rel, org_id, value["data"])
+        write.links[name] = _linkage(store, rel, org_id, value["data"], numeric_strings)
     except InvalidValue as exc:
         errors.append(ValidationFailed(str(exc), pointer=f"{pointer}/data"))
 
 
-def _linkage(store: Store, rel: Relationship, org_id: int, data: Any) -> Any:
+def _linkage(store: Store, rel: Relationship, org_id: int, data: Any,
+             numeric_strings: bool) -> Any:
     if rel.kind == TO_MANY:
         if not isinstance(data, list):
             raise InvalidValue(f"'{rel.name}' takes an array of resource identifiers.")
-        return [_identifier(store, rel, org_id, item)[1] for item in data]
+        return [_identifier(store, rel, org_id, item, numeric_strings)[1] for item in data]
     if data is None:
         return None
-    kind, rid = _identifier(store, rel, org_id, data)
+    kind, rid = _identifier(store, rel, org_id, data, numeric_strings)
     return (kind, rid) if rel.polymorphic else rid
 
 
-def _identifier(store: Store, rel: Relationship, org_id: int, item: Any) -> tuple[str, int]:
+def _identifier(store: Store, rel: Relationship, org_id: int, item: Any,
+                numeric_strings: bool) -> tuple[str, int]:
     if not isinstance(item, dict) or set(item) - {"type", "id"}:
         raise InvalidValue("A resource identifier must be {\"type\": ..., \"id\": ...}.")
     kind = item.get("type")
     if kind not in rel.targets:
         allowed = " or ".join(f"'{t}'" for t in rel.targets)
         raise InvalidValue(f"'{rel.name}' must link to {allowed}, not '{kind}'.")
+    if isinstance(item.get("id"), str) and not numeric_strings:
+        raise InvalidValue("Relationship ids are integers (numeric_string_ids is off).")
     rid = parse_id(item.get("id"))
     if kind in store.registry and not store.exists(kind, org_id, rid):
         raise InvalidValue(f"Could not find '{kind}' with ID '{rid}'.")

@@ -204,3 +204,24 @@ def test_non_standard_json_constants_are_400(client, write_headers):
 def test_filter_integer_out_of_range_is_400(client, auth):
     reply = client.get("/api/v2/prospects?filter[id]=99999999999999999999999", headers=auth)
     assert error_of(reply, 400)["id"] == "badFilter"
+
+
+def test_string_ids_are_refused_when_numeric_string_ids_is_off(write_headers):
+    strict = create_app({"dataset": "demo", "numeric_string_ids": False, "webhook_worker": False})
+    client = strict.test_client()
+    token = client.post("/__mock__/tokens", json={"email": "ava.reed@acme.example"}).get_json()
+    headers = {**write_headers, "Authorization": f"Bearer {token['access_token']}"}
+    body = call_body({}, {"prospect": {"data": {"type": "prospect", "id": "1"}}})
+    assert error_of(client.post("/api/v2/calls", data=body, headers=headers), 422)
+    body = call_body({}, {"prospect": {"data": {"type": "prospect", "id": 1}}})
+    assert client.post("/api/v2/calls", data=body, headers=headers).status_code == 201
+
+
+def test_content_type_on_reads_is_required_only_when_configured(client, auth):
+    assert client.get("/api/v2/prospects/1", headers=auth).status_code == 200
+    client.put("/__mock__/settings", json={"require_content_type_on_reads": True})
+    assert client.get("/api/v2/prospects/1", headers=auth).status_code == 415
+    media = {**auth, "Content-Type": MEDIA}
+    assert client.get("/api/v2/prospects/1", headers=media).status_code == 200
+    assert client.post("/api/v2/tasks/1/actions/updateNote?actionParams[note]=x",
+                       headers=auth).status_code == 415
