@@ -96,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """A Flask app serving Outreach's API over a fresh (or file-backed) store."""
     config = dict(config or {})
     app = Flask(__name__)
+    app.url_map.strict_slashes = False  # like Outreach's Rails routes: /prospects/ == /prospects
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = build_state(config)
     app.extensions["mock_outreach"] = state

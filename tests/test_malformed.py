@@ -225,3 +225,9 @@ def test_content_type_on_reads_is_required_only_when_configured(client, auth):
     assert client.get("/api/v2/prospects/1", headers=media).status_code == 200
     assert client.post("/api/v2/tasks/1/actions/updateNote?actionParams[note]=x",
                        headers=auth).status_code == 415
+
+
+def test_trailing_slashes_route_like_outreach(client, auth):
+    assert client.get("/api/v2/prospects/", headers=auth).status_code == 200
+    assert client.get("/api/v2/prospects/1/", headers=auth).get_json()["data"]["id"] == 1
+    assert client.get("/api/v2/", headers=auth).get_json()["meta"]["user"]["id"] == 1
