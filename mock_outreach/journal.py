@@ -38,6 +38,8 @@ SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization"
 
 def secret_spans(text: str) -> list[tuple[int, int, str]]:
     """Where the secrets are: (start, end, replacement), in any order."""
+    if len(text) < 3:
+        return []
     lowered = text.translate(ASCII_LOWER)  # same length as text, unlike str.lower()
     spans = []
     for word, follows in SECRET_WORDS.items():
@@ -59,8 +61,11 @@ def secret_spans(text: str) -> list[tuple[int, int, str]]:
 
 def redact(text: str) -> str:
     """Hide tokens, codes, secrets and passwords in any body, query string or header value."""
+    spans = secret_spans(text)
+    if not spans:
+        return text
     out, last = [], 0
-    for start, end, mark in sorted(secret_spans(text)):
+    for start, end, mark in sorted(spans):
         if start >= last:
             out += [text[last:start], mark]
             last = end
