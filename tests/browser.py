@@ -8,7 +8,6 @@ Registered as a plugin by tests/conftest.py, so any test can ask for `live_mock`
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +15,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from mock_outreach.app import create_app
+from tests.serving import http_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Offline, unprivileged and quiet: no sandbox (root in CI), no GPU, no calls home.
@@ -46,20 +45,6 @@ class Tab:
 
     page: Any
     errors: list[str] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def http_server(app: Flask) -> Iterator[str]:
-    """Serve `app` with werkzeug on a free loopback port (threaded); yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

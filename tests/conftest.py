@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from mock_outreach.app import create_app
+from tests.serving import http_server
 
 pytest_plugins = ["tests.browser"]  # live_mock, chromium_page: see tests/browser.py
 AVA = "ava.reed@acme.example"
@@ -52,15 +52,5 @@ def write_headers(auth: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def serve() -> Iterator[Callable[[Flask], str]]:
     """Serve apps over real HTTP (werkzeug, 127.0.0.1, a free port); yields their base URLs."""
-    servers = []
-
-    def start(app: Flask) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with contextlib.ExitStack() as stack:
+        yield lambda app: stack.enter_context(http_server(app))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,8 @@ from outreach_client import (
     TokenSet,
     TokenStore,
 )
+
+from tests.serving import http_server
 
 AVA = "ava.reed@acme.example"
 CLIENT_ID, CLIENT_SECRET = "demo-dialer", "demo-dialer-secret"
@@ -127,20 +127,6 @@ class MockEnv:
         )
 
 
-@contextlib.contextmanager
-def serve_over_http(app: Any) -> Iterator[str]:
-    """Serve a WSGI app on a loopback port in a thread; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture
@@ -155,7 +141,7 @@ def env(request: pytest.FixtureRequest, mock_app: Any) -> Iterator[MockEnv]:
     if request.param == "wsgi":
         yield MockEnv(mock_app, "http://mock.test", httpx.WSGITransport(app=mock_app), "wsgi")
         return
-    with serve_over_http(mock_app) as url:
+    with http_server(mock_app) as url:
         yield MockEnv(mock_app, url, None, "http")
 
 
@@ -168,5 +154,5 @@ def wsgi_env(mock_app: Any) -> MockEnv:
 @pytest.fixture
 def http_env(mock_app: Any) -> Iterator[MockEnv]:
     """The mock over real loopback HTTP only (dropped connections need a real socket)."""
-    with serve_over_http(mock_app) as url:
+    with http_server(mock_app) as url:
         yield MockEnv(mock_app, url, None, "http")

@@ -6,16 +6,15 @@ import importlib
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from outreach_contracts.drift import SUITES, outcomes
 from outreach_contracts.targets import LiveCredentials, TargetUnavailable
-from werkzeug.serving import make_server
 
 from mock_outreach.app import create_app
+from tests.serving import http_server
 
 
 def run_contracts(tmp_path: Path, target: str, *args: str,
@@ -44,15 +43,8 @@ def test_live_target_without_credentials_skips_every_test_with_the_reason(
 
 @pytest.fixture
 def running_mock() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app({"dataset": "demo"}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with http_server(create_app({"dataset": "demo"})) as url:
+        yield url
 
 
 @pytest.mark.slow
