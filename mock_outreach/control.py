@@ -44,6 +44,16 @@ def body() -> dict[str, Any]:
     return data or {}
 
 
+def int_arg(name: str, default: int | None = None) -> int | None:
+    """An optional non-negative integer query argument, or 400."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise BadRequest(f"`{name}` must be a non-negative integer.", parameter=name)
+    return int(value)
+
+
 def is_loopback(address: str | None) -> bool:
     try:
         return ipaddress.ip_address(address or "").is_loopback

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 
 from . import pipeline
-from .control import body, control_error, guard, mock, reply
-from .errors import ApiError, BadRequest, NotFound, ValidationFailed
+from .control import body, control_error, guard, int_arg, mock, reply
+from .errors import ApiError, NotFound, ValidationFailed
 from .faults import Faults
 from .journal import Journal
 from .ratelimit import RateLimiter
@@ -108,15 +108,6 @@ def put_rate_limit() -> Response:
     renamed = {"limit": "rate_limit", "window_s": "rate_window_s"}
     current = save_settings({renamed[k]: v for k, v in data.items()})
     return reply({"limit": current["rate_limit"], "window_s": current["rate_window_s"]})
-
-
-def int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not value.isdigit():
-        raise BadRequest(f"`{name}` must be a non-negative integer.", parameter=name)
-    return int(value)
 
 
 @qa.get("/journal")

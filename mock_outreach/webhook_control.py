@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
-from .control import control_error, guard, mock, reply
+from .control import control_error, guard, int_arg, mock, reply
 from .errors import ApiError, BadRequest, NotFound
 from .webhook_worker import Worker, deliver_due, drain
 from .webhooks import STATUSES, clear_outbox, create_outbox, list_deliveries, on_change
@@ -37,15 +37,6 @@ def stop_worker(app: Flask) -> None:
     running = app.extensions["mock_outreach"].extras.pop("webhook_worker", None)
     if running is not None:
         running.stop()
-
-
-def int_arg(name: str) -> int | None:
-    text = request.args.get(name)
-    if text is None:
-        return None
-    if not text.isdigit():
-        raise BadRequest(f"`{name}` must be a positive integer.", parameter=name)
-    return int(text)
 
 
 @webhook_control.get("/deliveries")
