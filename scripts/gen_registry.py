@@ -210,7 +210,7 @@ def main(argv: list[str]) -> int:
     doc = json.loads(source.read_text())
     write_json(REGISTRY_OUT, build_registry(doc))
     write_json(SCHEMAS_OUT, build_schemas(doc))
-    print(f"wrote {REGISTRY_OUT.relative_to(ROOT)} and {SCHEMAS_OUT.relative_to(ROOT)}")
+    print(f"wrote {REGISTRY_OUT} and {SCHEMAS_OUT}")
     return 0
 
 
