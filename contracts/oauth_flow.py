@@ -12,22 +12,36 @@ from .targets import Target
 
 
 class FormReader(HTMLParser):
-    """The first form of a page: its action and its named inputs and buttons."""
+    """What a browser sees of a page's first form: action, method, inputs, buttons, options."""
 
     def __init__(self) -> None:
         super().__init__()
         self.action: str | None = None
+        self.method = "get"
         self.fields: dict[str, str] = {}
-        self.buttons: dict[str, list[str]] = {}
+        self.buttons: dict[str, list[str]] = {}  # button name -> the values it can submit
+        self.button_ids: dict[str, str] = {}  # button id -> its value
+        self.options: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = {k: v or "" for k, v in attrs}
         if tag == "form" and self.action is None:
             self.action = named.get("action", "")
+            self.method = named.get("method", "get").lower()
         elif tag == "input" and named.get("name"):
             self.fields[named["name"]] = named.get("value", "")
         elif tag == "button" and named.get("name"):
             self.buttons.setdefault(named["name"], []).append(named.get("value", ""))
+            if named.get("id"):
+                self.button_ids[named["id"]] = named.get("value", "")
+        elif tag == "option":
+            self.options.append(named.get("value", ""))
+
+
+def read_form(html: str) -> FormReader:
+    reader = FormReader()
+    reader.feed(html)
+    return reader
 
 
 def authorize_url(client_id: str, redirect_uri: str, scopes: list[str], state: str) -> str:
@@ -42,8 +56,7 @@ def sign_in(target: Target, url: str, email: str, decision: str = "allow") -> ht
         page = http.get(url)
         assert page.status_code == 200, page.text[:300]
         assert page.headers["content-type"].startswith("text/html")
-        form = FormReader()
-        form.feed(page.text)
+        form = read_form(page.text)
         assert form.action is not None, "the sign-in page has no form"
         assert decision in form.buttons.get("decision", []), form.buttons
         fields = {**form.fields, "email": email, "password": "contract", "decision": decision}

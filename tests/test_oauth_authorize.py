@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -11,41 +10,13 @@ import httpx
 import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
+from outreach_contracts.oauth_flow import read_form
 
 from mock_outreach.app import create_app
 
 DEMO = {"client_id": "demo-dialer", "redirect_uri": "http://localhost:8080/callback",
         "response_type": "code", "scope": "prospects.read calls.all", "state": "st-42"}
 SECRET = "demo-dialer-secret"
-
-
-class FormReader(HTMLParser):
-    """What a browser sees of the consent page: the form, its fields, buttons and user list."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action = ""
-        self.method = ""
-        self.fields: dict[str, str] = {}
-        self.buttons: dict[str, str] = {}
-        self.options: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.action, self.method = a.get("action", ""), a.get("method", "get").lower()
-        elif tag == "input" and a.get("name"):
-            self.fields[a["name"]] = a.get("value", "")
-        elif tag == "button" and a.get("name"):
-            self.buttons[a["id"]] = a.get("value", "")
-        elif tag == "option":
-            self.options.append(a.get("value", ""))
-
-
-def read_form(html: str) -> FormReader:
-    reader = FormReader()
-    reader.feed(html)
-    return reader
 
 
 def authorize_url(**overrides: Any) -> str:
@@ -92,7 +63,7 @@ def test_browser_code_flow_over_http_connects_and_calls_the_api(serve: Any) -> N
         form = read_form(page.text)
         assert form.method == "post"
         assert "ava.reed@acme.example" in form.options
-        fields = {**form.fields, "email": form.options[0], "decision": form.buttons["allow"]}
+        fields = {**form.fields, "email": form.options[0], "decision": form.button_ids["allow"]}
         landed = http.post(urljoin(str(page.url), form.action), data=fields,
                            follow_redirects=True)
         assert landed.text == "connected"
@@ -117,7 +88,7 @@ def test_consent_page_shows_app_name_scopes_and_both_buttons(client: FlaskClient
     assert "Demo Dialer" in html
     assert "<code>prospects.read</code>" in html and "<code>calls.all</code>" in html
     form = read_form(html)
-    assert form.buttons == {"allow": "allow", "deny": "deny"}
+    assert form.button_ids == {"allow": "allow", "deny": "deny"}
     assert form.action.startswith("/oauth/authorize?")
 
 
