@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from flask.testing import FlaskClient
 from mock_outreach.app import create_app
 from mock_outreach.receiver import Receiver
 from mock_outreach.webhook_worker import drain
+from tests.api_calls import send
 
 MEDIA = "application/vnd.api+json"
 FROZEN = "2026-03-02T09:30:00.123Z"
@@ -36,14 +36,6 @@ def headers(client: FlaskClient) -> dict[str, str]:
     client.post("/__mock__/clock", json={"set": FROZEN, "freeze": True})
     token = client.post("/__mock__/tokens", json={"email": "ava.reed@acme.example"})
     return {"Authorization": f"Bearer {token.get_json()['access_token']}", "Content-Type": MEDIA}
-
-
-def send(client: FlaskClient, headers: dict[str, str], method: str, path: str,
-         data: dict[str, Any] | None = None) -> Any:
-    reply = client.open(path, method=method, headers=headers,
-                        data=json.dumps({"data": data}) if data is not None else None)
-    assert reply.status_code < 300, reply.get_data(as_text=True)
-    return reply.get_json()["data"] if reply.status_code != 204 else None
 
 
 def subscribe(client: FlaskClient, headers: dict[str, str], url: str, **attrs: Any) -> int:

@@ -15,6 +15,7 @@ from mock_outreach.app import create_app
 from mock_outreach.receiver import Receiver
 from mock_outreach.webhook_control import stop_worker
 from mock_outreach.webhook_worker import deliver_due, drain
+from tests.api_calls import send
 
 MEDIA = "application/vnd.api+json"
 FAST_RETRIES = {"webhook_worker": False, "webhook_retries": 3, "webhook_retry_delay_s": 0.01}
@@ -44,14 +45,6 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/hook"
-
-
-def send(client: FlaskClient, headers: dict[str, str], method: str, path: str,
-         data: dict[str, Any] | None = None) -> Any:
-    reply = client.open(path, method=method, headers=headers,
-                        data=json.dumps({"data": data}) if data is not None else None)
-    assert reply.status_code < 300, reply.get_data(as_text=True)
-    return reply.get_json()["data"] if reply.status_code != 204 else None
 
 
 def subscribe(client: FlaskClient, headers: dict[str, str], url: str, **attrs: Any) -> int:
