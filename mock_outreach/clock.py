@@ -20,9 +20,6 @@ class Clock:
         with self._lock:
             return self._frozen_at if self._frozen_at is not None else time.time() + self._offset
 
-    def now_dt(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), UTC)
-
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None

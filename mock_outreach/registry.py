@@ -75,9 +75,6 @@ class ResourceType:
     def table(self) -> str:
         return f"r_{self.name}"
 
-    def filterable_attributes(self) -> list[Attribute]:
-        return [a for a in self.attributes.values() if a.filterable or a.sortable]
-
     def writable_attribute(self, name: str) -> Attribute | None:
         attr = self.attributes.get(name)
         return attr if attr is not None and not attr.read_only else None
