@@ -65,14 +65,14 @@ def actor_for(collection: str, operation: str) -> tuple[ResourceType, Grant, Act
     grant = authenticate()
     rtype = resource_type(collection, operation)
     require_scope(grant, rtype, LEVELS[request.method])
-    check_bodyless_content_type()
+    if request.method in ("GET", "DELETE"):
+        check_bodyless_content_type()
     return rtype, grant, Actor(org_id=grant.org_id, user_id=grant.user_id)
 
 
 def check_bodyless_content_type() -> None:
     """Outreach may want the JSON:API media type on every request; optional (off by default)."""
-    if (request.method in ("GET", "DELETE") or "/actions/" in request.path) and mock(
-            ).settings.require_content_type_on_reads and request.mimetype != MEDIA_TYPE:
+    if mock().settings.require_content_type_on_reads and request.mimetype != MEDIA_TYPE:
         raise UnsupportedMediaType(f"Expected Content-Type header to be '{MEDIA_TYPE}'.")
 
 
